@@ -1,0 +1,160 @@
+"""Articles → chunks → embeddings → Chroma, skipping what is already stored.
+
+For each document: a `doc_hash` over its text, metadata and the chunking/embedding settings decides
+whether anything changed. Unchanged documents cost nothing. New or changed ones are chunked, the
+chunks not yet stored (by stable id) go through llama-index's `IngestionPipeline` (embed → write to
+`ChromaVectorStore`), the document's stale chunks are deleted, and only then is its registry entry
+written. A run killed half-way therefore leaves every finished document whole; the next run embeds
+only the missing chunks and upserts by id, so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.chunking import TokenCounter, chunk_document
+from index.embedding import Embedder
+from index.loading import FieldMap, iter_files, load_file
+from index.store import ChromaStore
+from index.types import Chunk, DocInfo, Document, Failure
+
+BATCH_DOCS = 32
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    chunks_embedded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_tokens: int = 200
+    overlap_tokens: int = 40
+
+
+Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "chunks"
+
+
+def doc_hash(doc: Document, settings: ChunkSettings, embedder_name: str) -> str:
+    payload = json.dumps([doc.text, doc.title, doc.date, doc.source, doc.url, settings.max_tokens,
+                          settings.overlap_tokens, embedder_name], ensure_ascii=False)
+    return hashlib.sha1(payload.encode()).hexdigest()
+
+
+def read_documents(paths: Iterable[Path], fields: FieldMap, report: IngestReport) -> list[Document]:
+    """Load every document under `paths`; failures and duplicate ids go to `report.failed`."""
+    docs: dict[str, Document] = {}
+    for item in iter_files(paths):
+        loaded = [item] if isinstance(item, Failure) else load_file(item, fields)
+        for doc in loaded:
+            if isinstance(doc, Failure):
+                report.failed.append(doc)
+            elif doc.doc_id in docs:
+                report.failed.append(Failure(doc.origin, f"duplicate document id {doc.doc_id!r} "
+                                                         f"(first seen in {docs[doc.doc_id].origin}); skipped"))
+            else:
+                docs[doc.doc_id] = doc
+    return list(docs.values())
+
+
+def _embed_adapter(embedder: Embedder, name: str) -> Any:
+    """Our `Embedder` as a llama-index embedding model (passed explicitly; never the global Settings)."""
+    from llama_index.core.embeddings import BaseEmbedding
+
+    class _Adapter(BaseEmbedding):
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed(texts, kind="passage").tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._get_text_embeddings([text])[0]
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return embedder.embed([query], kind="query")[0].tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return _Adapter(model_name=name, embed_batch_size=64)
+
+
+def _node(chunk: Chunk) -> Any:
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    meta = {"doc_id": chunk.doc_id, "title": chunk.title, "date": chunk.date, "source": chunk.source,
+            "url": chunk.url, "language": chunk.language, "start": chunk.start, "end": chunk.end,
+            "position": chunk.position}
+    node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, metadata_template="{value}",
+                    excluded_embed_metadata_keys=[k for k in meta if k != "title" or chunk.position == 0],
+                    excluded_llm_metadata_keys=list(meta))
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
+    return node
+
+
+def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, counter: TokenCounter,
+           embedder_name: str, fields: FieldMap = FieldMap(), settings: ChunkSettings = ChunkSettings(),
+           prune: bool = False, progress: Progress | None = None, batch_docs: int = BATCH_DOCS) -> IngestReport:
+    """Bring the store in line with the documents under `paths` (see module docstring)."""
+    from llama_index.core.ingestion import IngestionPipeline
+
+    report = IngestReport()
+    docs = read_documents(paths, fields, report)
+    pipeline = IngestionPipeline(transformations=[_embed_adapter(embedder, embedder_name)],
+                                 vector_store=store.vector_store)
+    for i in range(0, len(docs), batch_docs):
+        batch = docs[i : i + batch_docs]
+        todo: list[tuple[Document, str, list[Chunk], DocInfo | None]] = []
+        for doc in batch:
+            dhash = doc_hash(doc, settings, embedder_name)
+            old = store.doc_info(doc.doc_id)
+            if old is not None and old.doc_hash == dhash:
+                report.unchanged.append(doc.doc_id)
+            else:
+                chunks = chunk_document(doc, counter, max_tokens=settings.max_tokens,
+                                        overlap_tokens=settings.overlap_tokens)
+                todo.append((doc, dhash, chunks, old))
+        nodes = [_node(c) for _, _, chunks, _ in todo for c in chunks]
+        stored = store.existing_ids([n.node_id for n in nodes])
+        fresh = [n for n in nodes if n.node_id not in stored]
+        if fresh:
+            pipeline.run(nodes=fresh)
+        report.chunks_embedded += len(fresh)
+        for doc, _, chunks, old in todo:
+            store.delete_stale_chunks(doc.doc_id, keep={c.chunk_id for c in chunks})
+            (report.updated if old else report.added).append(doc.doc_id)
+        store.put_docs([(DocInfo(doc_id=doc.doc_id, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
+                                 chunks=len(chunks), doc_hash=dhash, language=doc.language, origin=doc.origin),
+                         doc.original) for doc, dhash, chunks, _ in todo])
+        if progress:
+            progress("documents", len(batch))
+            progress("chunks", len(fresh))
+    if prune:
+        seen = {d.doc_id for d in docs}
+        unreadable = {_origin_file(f.origin) for f in report.failed}  # keep what we could not re-read
+        for info in store.docs():
+            if info.doc_id not in seen and _origin_file(info.origin) not in unreadable:
+                store.delete_doc(info.doc_id)
+                report.removed.append(info.doc_id)
+    return report
+
+
+def _origin_file(origin: str) -> str:
+    """'data/a.jsonl:12' or 'data/a.json[3]' → the file path."""
+    for sep in ("[", ":"):
+        head, found, tail = origin.rpartition(sep)
+        if found and head and (tail.rstrip("]").isdigit()):
+            return head
+    return origin

@@ -1,0 +1,243 @@
+"""Files and folders → `Document`s: formats, encodings, field mapping, metadata.
+
+Formats: .txt .md .html/.htm .json .jsonl (each optionally .gz). A text file is one article whose id is
+the file stem; a JSON file holds one record or a list of records, a JSONL file one record per line.
+Records carry `text` and optionally `id`, `title`, `date`, `url`, `source` under names set by a
+`FieldMap` (preset `ant` for the ANT corpus: docno, title, time, url, src).
+
+Encodings: UTF-8 (with or without BOM), UTF-16 (BOM or zero-byte pattern), Windows-1256; a file that
+decodes to nothing sensible is reported (`InputError`) and skipped. Errors are yielded as `Failure`s so
+one bad file or line never stops a batch.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from index.arabic import language_of
+from index.cleaning import clean, headline
+from index.dates import find_date, parse_date
+from index.errors import InputError
+from index.types import Document, Failure
+
+TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+RECORD_SUFFIXES = {".json", ".jsonl"}
+SUFFIXES = TEXT_SUFFIXES | RECORD_SUFFIXES
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    text: str = "text"
+    id: str = "id"
+    title: str = "title"
+    date: str = "date"
+    url: str = "url"
+    source: str = "source"
+
+    @classmethod
+    def parse(cls, spec: str) -> FieldMap:
+        """`"ant"`, or `"id=docno,date=time,source=src"` (unnamed fields keep their defaults)."""
+        if spec.strip().lower() == "ant":
+            return cls(id="docno", date="time", source="src")
+        values: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            key, sep, name = part.partition("=")
+            if not sep or key.strip() not in cls.__dataclass_fields__ or not name.strip():
+                raise InputError(f"bad field mapping {part!r}: use FIELD=NAME with FIELD one of "
+                                 f"{', '.join(cls.__dataclass_fields__)}, or the preset 'ant'")
+            values[key.strip()] = name.strip()
+        return cls(**values)
+
+
+def make_document(doc_id: str, original: str, *, title: str = "", date: object = "", source: str = "",
+                  url: str = "", origin: str = "") -> Document:
+    """Clean `original` and fill in what the metadata lacks: headline title, dateline date, language."""
+    text, offsets = clean(original)
+    title = " ".join(str(title or "").split()) or headline(text) or _opening(text)
+    iso = parse_date(date) or find_date(text)
+    return Document(doc_id=doc_id, text=text, original=original, offsets=tuple(offsets), title=title,
+                    date=iso, source=str(source or ""), url=str(url or ""), language=language_of(text),
+                    origin=origin)
+
+
+def _opening(text: str, max_chars: int = 80) -> str:
+    first = text.split("\n", 1)[0].strip()
+    return first if len(first) <= max_chars else first[:max_chars].rsplit(" ", 1)[0] + "…"
+
+
+def decode(data: bytes, name: str) -> str:
+    """Bytes → text, trying BOMs, UTF-8, UTF-16 and Windows-1256; `InputError` for binary or empty."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:  # no BOM: UTF-8 is strict, UTF-16 must yield Arabic/Latin letters, cp1256 decodes anything
+        candidates = ["utf-8"] + (["utf-16-le", "utf-16-be"] if len(data) % 2 == 0 else []) + ["cp1256"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _sensible(text) and (not encoding.startswith("utf-16") or _mostly_arabic_or_latin(text)):
+            return text
+    if not data.strip():
+        raise InputError(f"{name}: empty file")
+    raise InputError(f"{name}: not text (binary, or an encoding other than UTF-8/UTF-16/Windows-1256)")
+
+
+def _sensible(text: str) -> bool:
+    if not text.strip():
+        return False
+    bad = sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\r\f") or "\ue000" <= c <= "\uf8ff")
+    letters = sum(1 for c in text if c.isalpha())
+    return bad / len(text) < 0.01 and letters / len(text.replace(" ", "")) > 0.3
+
+
+def _mostly_arabic_or_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    known = sum(1 for c in letters if c < "\u0250" or "\u0600" <= c <= "\u06ff")
+    return bool(letters) and known / len(letters) > 0.9
+
+
+class _HTMLText(HTMLParser):
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "article", "section", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self._skip += tag in ("script", "style", "nav", "footer", "header", "aside")
+        self._in_title = tag == "title"
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style", "nav", "footer", "header", "aside") and self._skip > 0
+        self._in_title = False if tag == "title" else self._in_title
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> tuple[str, str]:
+    """(title, body text) of an HTML page; paragraphs become blank-line separated."""
+    parser = _HTMLText()
+    parser.feed(markup)
+    body = re.sub(r"\n\s*\n\s*", "\n\n", "".join(parser.parts))
+    return html.unescape(parser.title).strip(), body.strip()
+
+
+def _base_suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _stem(path: Path) -> str:
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    return name.rsplit(".", 1)[0]
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path | Failure]:
+    """Supported files under `paths` (folders recursively, sorted); Failures for the rest."""
+    for path in paths:
+        if not path.exists():
+            yield Failure(str(path), "no such file or folder")
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _base_suffix(p) in SUFFIXES
+                           and not p.name.startswith("."))
+            skipped = sorted(p for p in path.rglob("*") if p.is_file() and _base_suffix(p) not in SUFFIXES
+                             and not p.name.startswith("."))
+            yield from found
+            for p in skipped:
+                yield Failure(str(p), f"unsupported file type {''.join(p.suffixes) or '(none)'}"
+                                      f" (use one of {', '.join(sorted(SUFFIXES))})")
+        elif _base_suffix(path) not in SUFFIXES:
+            yield Failure(str(path), f"unsupported file type {''.join(path.suffixes) or '(none)'}"
+                                     f" (use one of {', '.join(sorted(SUFFIXES))})")
+        else:
+            yield path
+
+
+def _read(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: broken gzip file ({exc})") from exc
+    return data
+
+
+def load_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | Failure]:
+    """The documents in one file, and a Failure for each part that cannot be used."""
+    try:
+        text = decode(_read(path), str(path))
+    except InputError as exc:
+        yield Failure(str(path), str(exc).removeprefix(f"{path}: "))
+        return
+    suffix = _base_suffix(path)
+    if suffix in (".html", ".htm"):
+        title, body = html_to_text(text)
+        yield _checked(make_document(_stem(path), body, title=title, origin=str(path)))
+    elif suffix in (".txt", ".md"):
+        yield _checked(make_document(_stem(path), text, origin=str(path)))
+    elif suffix == ".jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                yield _record(line, f"{path}:{n}", f"{_stem(path)}-{n}", fields)
+    else:
+        yield from _json_file(text, path, fields)
+
+
+def _json_file(text: str, path: Path, fields: FieldMap) -> Iterator[Document | Failure]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield Failure(str(path), f"broken JSON ({exc.msg} at line {exc.lineno})")
+        return
+    records = data if isinstance(data, list) else [data]
+    for n, rec in enumerate(records, 1):
+        yield _record(rec, f"{path}[{n}]", f"{_stem(path)}-{n}" if len(records) > 1 else _stem(path), fields)
+
+
+def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap) -> Document | Failure:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return Failure(origin, f"broken JSON line ({exc.msg})")
+    if not isinstance(raw, dict):
+        return Failure(origin, "record is not a JSON object")
+    body = raw.get(fields.text)
+    if not isinstance(body, str) or not body.strip():
+        return Failure(origin, f"record has no text (field {fields.text!r} missing or empty)")
+    doc_id = str(raw.get(fields.id) or fallback_id).strip()
+    return _checked(make_document(
+        doc_id, body, title=str(raw.get(fields.title) or ""), date=raw.get(fields.date),
+        source=str(raw.get(fields.source) or ""), url=str(raw.get(fields.url) or ""), origin=origin))
+
+
+def _checked(doc: Document) -> Document | Failure:
+    if not doc.text.strip():
+        return Failure(doc.origin, "no text left after cleaning")
+    if not re.fullmatch(r"[\w.\-#:@+]{1,200}", doc.doc_id):
+        return Failure(doc.origin, f"unusable document id {doc.doc_id!r} (letters, digits, . - _ # : @ +)")
+    return doc

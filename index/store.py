@@ -1,0 +1,177 @@
+"""Chroma, through llama-index's `ChromaVectorStore`: chunk vectors plus a small document registry.
+
+Two collections: `<name>` holds one record per chunk (vector, text, metadata), written by llama-index's
+`IngestionPipeline`; `<name>_docs` holds one record per document (its metadata, `doc_hash`, chunk count
+and original text) and is written *after* the document's chunks, so a document counts as ingested only
+once all its chunks are in. Collections are created with `embedding_function=None`: we always pass
+vectors (Chroma's default embedder would download a model).
+
+Embedded (`PersistentClient(path)`) by default; `url="http://host:port"` uses a Chroma server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from index.errors import StoreError
+from index.types import Chunk, DocInfo, Hit
+
+_PAGE = 2000
+_DOC_VECTOR = [1.0]  # the registry needs *a* vector per record; it is never searched
+
+
+class ChromaStore:
+    def __init__(self, *, path: str | Path | None = None, url: str | None = None,
+                 collection: str = "articles") -> None:
+        self.path = Path(path) if path else None
+        self.url = url
+        self.collection_name = collection
+        self._chunks: Any = None
+        self._docs: Any = None
+        self._vector_store: Any = None
+
+    def warm_up(self) -> None:
+        if self._chunks is not None:
+            return
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if self.url:
+                parts = urlparse(self.url)
+                client = chromadb.HttpClient(host=parts.hostname or "localhost", port=parts.port or 8000,
+                                             ssl=parts.scheme == "https", settings=settings)
+                client.heartbeat()
+            else:
+                assert self.path is not None, "ChromaStore needs a path or a url"
+                self.path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            self._chunks = client.get_or_create_collection(
+                self.collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+            self._docs = client.get_or_create_collection(
+                f"{self.collection_name}_docs", embedding_function=None)
+        except Exception as exc:  # noqa: BLE001 - connection and storage errors alike
+            where = self.url or str(self.path)
+            raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+    @property
+    def vector_store(self) -> Any:
+        """llama-index's view of the chunk collection (what the IngestionPipeline writes to)."""
+        self.warm_up()
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+        return self._vector_store
+
+    # --- chunks -----------------------------------------------------------------------------
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        self.warm_up()
+        found: set[str] = set()
+        for i in range(0, len(ids), _PAGE):
+            found.update(self._chunks.get(ids=ids[i : i + _PAGE], include=[])["ids"])
+        return found
+
+    def chunk_count(self) -> int:
+        self.warm_up()
+        return int(self._chunks.count())
+
+    def delete_stale_chunks(self, doc_id: str, keep: set[str] | frozenset[str] = frozenset()) -> int:
+        """Delete the document's chunks whose ids are not in `keep`; returns how many."""
+        self.warm_up()
+        got = self._chunks.get(where={"doc_id": doc_id}, include=[])
+        stale = [i for i in got["ids"] if i not in keep]
+        for i in range(0, len(stale), _PAGE):
+            self._chunks.delete(ids=stale[i : i + _PAGE])
+        return len(stale)
+
+    def dense_search(self, vector: list[float], top_k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        self.warm_up()
+        if self._chunks.count() == 0:
+            return []
+        query = VectorStoreQuery(query_embedding=vector, similarity_top_k=top_k)
+        result = self.vector_store.query(query, **({"where": where} if where else {}))
+        hits = []
+        for node, sim in zip(result.nodes or [], result.similarities or []):
+            # ChromaVectorStore reports exp(-distance); for cosine space, similarity = 1 - distance.
+            hits.append(Hit(chunk=chunk_from_record(node.node_id, node.get_content(), node.metadata),
+                            score=1.0 + math.log(max(sim, 1e-12))))
+        return hits
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        self.warm_up()
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield chunk_from_record(cid, text or "", meta)
+            offset += len(got["ids"])
+
+    # --- documents ----------------------------------------------------------------------------
+    def doc_info(self, doc_id: str) -> DocInfo | None:
+        self.warm_up()
+        got = self._docs.get(ids=[doc_id], include=["metadatas"])
+        return _doc_info(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
+
+    def docs(self) -> list[DocInfo]:
+        self.warm_up()
+        out: list[DocInfo] = []
+        offset = 0
+        while True:
+            got = self._docs.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                break
+            out.extend(_doc_info(i, m) for i, m in zip(got["ids"], got["metadatas"]))
+            offset += len(got["ids"])
+        return sorted(out, key=lambda d: d.doc_id)
+
+    def put_docs(self, entries: list[tuple[DocInfo, str]]) -> None:
+        """Register documents (info, original text) in one write, after their chunks are stored."""
+        if not entries:
+            return
+        self.warm_up()
+        self._docs.upsert(ids=[info.doc_id for info, _ in entries], embeddings=[_DOC_VECTOR] * len(entries),
+                          metadatas=[{k: v for k, v in info.__dict__.items() if k != "doc_id"} for info, _ in entries],
+                          documents=[original for _, original in entries])
+
+    def original_text(self, doc_id: str) -> str | None:
+        self.warm_up()
+        got = self._docs.get(ids=[doc_id], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def delete_doc(self, doc_id: str) -> int:
+        """Remove a document and its chunks (registry entry first, so a crash leaves no half-doc)."""
+        self.warm_up()
+        self._docs.delete(ids=[doc_id])
+        return self.delete_stale_chunks(doc_id)
+
+    def fingerprint(self) -> str:
+        """Changes whenever any document is added, changed or removed (keys the lexical index)."""
+        parts = [f"{d.doc_id}:{d.doc_hash}" for d in self.docs()]
+        parts.append(str(self.chunk_count()))
+        return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+def _doc_info(doc_id: str, meta: dict[str, Any]) -> DocInfo:
+    return DocInfo(doc_id=doc_id, title=str(meta.get("title", "")), date=str(meta.get("date", "")),
+                   source=str(meta.get("source", "")), url=str(meta.get("url", "")),
+                   chunks=int(meta.get("chunks", 0)), doc_hash=str(meta.get("doc_hash", "")),
+                   language=str(meta.get("language", "")), origin=str(meta.get("origin", "")))
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(chunk_id=chunk_id, doc_id=str(meta.get("doc_id", "")), text=text,
+                 start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
+                 position=int(meta.get("position", 0)), title=str(meta.get("title", "")),
+                 date=str(meta.get("date", "")), source=str(meta.get("source", "")),
+                 url=str(meta.get("url", "")), language=str(meta.get("language", "")))

@@ -1,0 +1,66 @@
+"""Typed values passed between the index stages and on to `rag`.
+
+    Document  one article after loading and cleaning (original text kept for citation offsets)
+    Chunk     a passage of a document, with its character span in the *original* article text
+    Hit       a chunk found for a question, with its retrieval score
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    text: str  # cleaned text, what we chunk and show
+    original: str  # the text as decoded from the file or record
+    offsets: tuple[int, ...] = field(repr=False)  # offsets[i]: index in `original` of text[i]
+    title: str = ""
+    date: str = ""  # ISO 8601 (YYYY-MM-DD or full timestamp) or ""
+    source: str = ""
+    url: str = ""
+    language: str = ""  # "ar" | "en" | "mixed" | ""
+    origin: str = ""  # file path (and line) it came from, for messages
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int  # span in the original article text
+    end: int
+    position: int  # 0-based index of the chunk within its document
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    url: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """What the store knows of one ingested document (`rag docs`)."""
+
+    doc_id: str
+    title: str
+    date: str
+    source: str
+    url: str
+    chunks: int
+    doc_hash: str = ""
+    language: str = ""
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    origin: str
+    reason: str

@@ -1,0 +1,44 @@
+"""Hand-written deterministic fakes for the swap points."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.arabic import light_stem, tokens
+
+
+class HashEmbedder:
+    """Bag of stemmed, normalised words hashed into 256 signed buckets: same words → close vectors.
+
+    Also a `TokenCounter` (one token per word). `fail_after` makes the N+1-th `embed` call raise, to
+    simulate a crash in the middle of an ingest.
+    """
+
+    name = "hash-256"
+    dim = 256
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.calls = 0
+        self.texts_embedded = 0
+        self.fail_after = fail_after
+
+    def embed(self, texts: Sequence[str], *, kind: str) -> np.ndarray:
+        if self.fail_after is not None and self.calls >= self.fail_after:
+            raise RuntimeError("simulated crash while embedding")
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for tok in tokens(text):
+                h = hashlib.md5(light_stem(tok).encode()).digest()
+                out[i, h[0]] += 1.0 if h[1] % 2 else -1.0
+            if not out[i].any():
+                out[i, 0] = 1.0
+            out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
+        return out
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) for t in texts]

@@ -1,0 +1,89 @@
+"""Formats, encodings, field mapping and bad input."""
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from index.errors import InputError
+from index.loading import FieldMap, decode, iter_files, load_file
+from index.types import Document, Failure
+
+ARABIC = "عنوان الخبر\n\nقالت مصادر ليبية إن مقاتلي التنظيم انتقلوا إلى الصحراء جنوب سرت."
+
+
+def _docs(path: Path, fields: FieldMap = FieldMap()) -> list[Document | Failure]:
+    return list(load_file(path, fields))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1256"])
+def test_decode_detects_arabic_in_common_encodings(encoding):
+    assert decode(ARABIC.encode(encoding), "f.txt") == ARABIC
+
+
+def test_decode_rejects_binary_and_empty_input_by_name():
+    with pytest.raises(InputError, match="photo.txt: not text"):
+        decode(bytes(range(256)) * 8, "photo.txt")
+    with pytest.raises(InputError, match="empty"):
+        decode(b"  \n", "empty.txt")
+
+
+def test_text_file_becomes_one_document_with_stem_id_title_and_language(tmp_path):
+    p = tmp_path / "art-1.txt"
+    p.write_text(ARABIC, encoding="utf-8")
+    [doc] = _docs(p)
+    assert isinstance(doc, Document)
+    assert (doc.doc_id, doc.title, doc.language) == ("art-1", "عنوان الخبر", "ar")
+
+
+def test_windows_1256_file_and_gzipped_file_load(tmp_path):
+    (tmp_path / "win.txt").write_bytes(ARABIC.encode("cp1256"))
+    (tmp_path / "z.txt.gz").write_bytes(gzip.compress(ARABIC.encode("utf-8")))
+    docs = [d for f in ("win.txt", "z.txt.gz") for d in _docs(tmp_path / f)]
+    assert [d.doc_id for d in docs if isinstance(d, Document)] == ["win", "z"]
+    assert all(isinstance(d, Document) and d.text.startswith("عنوان الخبر") for d in docs)
+
+
+def test_html_takes_title_tag_and_drops_scripts(tmp_path):
+    p = tmp_path / "page.html"
+    p.write_text("<html><head><title>خبر &amp; تقرير</title><script>var x=1;</script></head>"
+                 "<body><nav>القائمة</nav><p>الفقرة الأولى.</p><p>الفقرة الثانية.</p></body></html>",
+                 encoding="utf-8")
+    [doc] = _docs(p)
+    assert isinstance(doc, Document)
+    assert doc.title == "خبر & تقرير"
+    assert "var x" not in doc.text and "القائمة" not in doc.text
+    assert "الفقرة الأولى.\n\nالفقرة الثانية." in doc.text
+
+
+def test_jsonl_with_ant_mapping_reads_metadata_and_reports_broken_lines(tmp_path):
+    rec = {"docno": "JA-1", "title": "عنوان", "time": "2017-04-07T09:23:00+01:00", "url": "http://x/1",
+           "src": "Jawhara FM", "text": "نص الخبر الكامل هنا."}
+    empty = dict(rec, docno="JA-2", text="")
+    p = tmp_path / "ant.jsonl"
+    p.write_text(json.dumps(rec, ensure_ascii=False) + "\n{broken\n" + json.dumps(empty) + "\n", encoding="utf-8")
+    out = _docs(p, FieldMap.parse("ant"))
+    doc = out[0]
+    assert isinstance(doc, Document)
+    assert (doc.doc_id, doc.title, doc.date, doc.source, doc.url) == (
+        "JA-1", "عنوان", "2017-04-07T09:23:00+01:00", "Jawhara FM", "http://x/1")
+    assert isinstance(out[1], Failure) and out[1].origin.endswith("ant.jsonl:2") and "broken JSON" in out[1].reason
+    assert isinstance(out[2], Failure) and "no text" in out[2].reason
+
+
+def test_field_mapping_rejects_unknown_fields():
+    assert FieldMap.parse("id=docno, date=time").id == "docno"
+    with pytest.raises(InputError, match="bad field mapping"):
+        FieldMap.parse("colour=red")
+
+
+def test_folder_walk_reports_missing_paths_and_unsupported_types(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "b.pdf").write_bytes(b"%PDF")
+    items = list(iter_files([tmp_path, tmp_path / "missing.txt"]))
+    assert items[0] == tmp_path / "sub" / "a.txt"
+    reasons = {Path(i.origin).name: i.reason for i in items if isinstance(i, Failure)}
+    assert "unsupported file type .pdf" in reasons["b.pdf"]
+    assert reasons["missing.txt"] == "no such file or folder"
