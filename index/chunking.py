@@ -87,11 +87,12 @@ def chunk_document(
         s, e = group[0][0], group[-1][1]
         text = doc.text[s:e]
         o_start, o_end = original_span(doc.offsets, s, e)
+        sentences = tuple((us - s, ue - s, *original_span(doc.offsets, us, ue)) for us, ue, _ in group)
         chunks.append(
             Chunk(
                 chunk_id=chunk_id(doc, text, o_start), doc_id=doc.doc_id, text=text,
                 start=o_start, end=o_end, position=position, title=doc.title, date=doc.date,
-                source=doc.source, url=doc.url, language=doc.language,
+                source=doc.source, url=doc.url, language=doc.language, sentences=sentences,
             )
         )
     return chunks

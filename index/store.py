@@ -11,12 +11,14 @@ Embedded (`PersistentClient(path)`) by default; `url="http://host:port"` uses a 
 
 from __future__ import annotations
 
-import hashlib
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+import numpy as np
 
 from index.errors import StoreError
 from index.types import Chunk, DocInfo, Hit
@@ -33,6 +35,7 @@ class ChromaStore:
         self.collection_name = collection
         self._chunks: Any = None
         self._docs: Any = None
+        self._client: Any = None
         self._vector_store: Any = None
 
     def warm_up(self) -> None:
@@ -56,6 +59,7 @@ class ChromaStore:
                 self.collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"})
             self._docs = client.get_or_create_collection(
                 f"{self.collection_name}_docs", embedding_function=None)
+            self._client = client
         except Exception as exc:  # noqa: BLE001 - connection and storage errors alike
             where = self.url or str(self.path)
             raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
@@ -106,6 +110,14 @@ class ChromaStore:
                             score=1.0 + math.log(max(sim, 1e-12))))
         return hits
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings by chunk id (for scoring candidates found another way)."""
+        if not ids:
+            return {}
+        self.warm_up()
+        got = self._chunks.get(ids=ids, include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+
     def iter_chunks(self) -> Iterator[Chunk]:
         self.warm_up()
         offset = 0
@@ -143,6 +155,7 @@ class ChromaStore:
         self._docs.upsert(ids=[info.doc_id for info, _ in entries], embeddings=[_DOC_VECTOR] * len(entries),
                           metadatas=[{k: v for k, v in info.__dict__.items() if k != "doc_id"} for info, _ in entries],
                           documents=[original for _, original in entries])
+        self._touch()
 
     def original_text(self, doc_id: str) -> str | None:
         self.warm_up()
@@ -153,13 +166,25 @@ class ChromaStore:
         """Remove a document and its chunks (registry entry first, so a crash leaves no half-doc)."""
         self.warm_up()
         self._docs.delete(ids=[doc_id])
-        return self.delete_stale_chunks(doc_id)
+        removed = self.delete_stale_chunks(doc_id)
+        self._touch()
+        return removed
+
+    def _touch(self) -> None:
+        """Record that the contents changed: a fresh token in the registry's metadata (cheap to read)."""
+        import uuid
+
+        self._docs.modify(metadata={"changed": uuid.uuid4().hex})
 
     def fingerprint(self) -> str:
-        """Changes whenever any document is added, changed or removed (keys the lexical index)."""
-        parts = [f"{d.doc_id}:{d.doc_hash}" for d in self.docs()]
-        parts.append(str(self.chunk_count()))
-        return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+        """Changes whenever any document is added, changed or removed (keys the lexical index).
+
+        One metadata read and two counts, so it is cheap enough to check on every query, and it sees
+        writes made by other processes (another ingest, a Chroma server shared with others).
+        """
+        self.warm_up()
+        token = (self._client.get_collection(f"{self.collection_name}_docs").metadata or {}).get("changed", "")
+        return f"{token}:{self._docs.count()}:{self._chunks.count()}"
 
 
 def _doc_info(doc_id: str, meta: dict[str, Any]) -> DocInfo:
@@ -170,8 +195,10 @@ def _doc_info(doc_id: str, meta: dict[str, Any]) -> DocInfo:
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    sentences = tuple(tuple(s) for s in json.loads(meta.get("sentences") or "[]"))
     return Chunk(chunk_id=chunk_id, doc_id=str(meta.get("doc_id", "")), text=text,
                  start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
                  position=int(meta.get("position", 0)), title=str(meta.get("title", "")),
                  date=str(meta.get("date", "")), source=str(meta.get("source", "")),
-                 url=str(meta.get("url", "")), language=str(meta.get("language", "")))
+                 url=str(meta.get("url", "")), language=str(meta.get("language", "")),
+                 sentences=sentences)  # type: ignore[arg-type]

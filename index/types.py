@@ -37,6 +37,12 @@ class Chunk:
     source: str = ""
     url: str = ""
     language: str = ""
+    # Sentence spans: (start, end) within `text`, then (start, end) in the original article.
+    sentences: tuple[tuple[int, int, int, int], ...] = ()
+
+    def sentence_texts(self) -> list[tuple[str, int, int]]:
+        """(sentence, original start, original end) for each sentence of the chunk."""
+        return [(self.text[s:e], os_, oe) for s, e, os_, oe in self.sentences]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -33,9 +34,43 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="find the passages for a question")
     s.add_argument("question")
     s.add_argument("--top-k", type=int, default=5)
-    s.add_argument("--mode", choices=("dense", "lexical"), default="dense")
+    s.add_argument("--mode", choices=("dense", "lexical", "hybrid"), default=None,
+                   help="retrieval mode (default: RAG_RETRIEVAL_MODE, hybrid)")
+    _add_filters(s)
     s.add_argument("--json", action="store_true")
+    a = sub.add_parser("ask", help="answer a question with citations")
+    a.add_argument("question")
+    a.add_argument("--top-k", type=int, default=None)
+    a.add_argument("--mode", choices=("dense", "lexical", "hybrid"), default=None)
+    _add_filters(a)
+    a.add_argument("--json", action="store_true", help="print the answer as the HTTP API returns it")
     return p
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", default="", help="only articles dated on/after YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", default="", help="only articles dated on/before YYYY-MM-DD")
+    p.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    p.add_argument("--doc", action="append", default=[], help="only this document id (repeatable)")
+
+
+def _filters(args: argparse.Namespace):  # -> Filters
+    from rag.retrieval import Filters
+
+    for value in (args.date_from, args.date_to):
+        if value and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+            raise InputError(f"bad date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+    return Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source),
+                   doc_ids=tuple(args.doc))
+
+
+def _check_question(question: str, top_k: int | None) -> None:
+    if not question.strip():
+        raise InputError("the question is empty")
+    if len(question) > 4000:
+        raise InputError(f"the question is too long ({len(question)} characters; at most 4000)")
+    if top_k is not None and not 1 <= top_k <= 50:
+        raise InputError("--top-k must be between 1 and 50")
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,15 +130,10 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from rag.kb import KnowledgeBase
-    from rag.retrieval import DenseRetriever, LexicalRetriever
 
-    if not args.question.strip():
-        raise InputError("the question is empty")
-    if args.top_k < 1:
-        raise InputError("--top-k must be at least 1")
+    _check_question(args.question, args.top_k)
     kb = KnowledgeBase(settings)
-    retriever = DenseRetriever(kb.store, kb.embedder) if args.mode == "dense" else LexicalRetriever(kb.lexical)
-    hits = retriever.retrieve(args.question, args.top_k)
+    hits = kb.retriever(args.mode).retrieve(args.question, args.top_k, _filters(args))
     if args.json:
         rows = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "title": h.chunk.title,
                  "text": h.chunk.text, "score": round(h.score, 4), "start": h.chunk.start, "end": h.chunk.end}
@@ -119,7 +149,25 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search}
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.kb import KnowledgeBase
+
+    _check_question(args.question, args.top_k)
+    kb = KnowledgeBase(settings)
+    result = kb.ask(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    print(result.answer)
+    if result.citations:
+        print("\nSources:")
+    for c in result.citations:
+        where = ", ".join(x for x in (c.source, c.date[:10], c.doc_id) if x)
+        print(f"[{c.n}] {c.title} ({where}; chars {c.start}-{c.end})\n    «{c.quote}»")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search, "ask": cmd_ask}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,10 @@ from index.lexical import LexicalIndex
 from index.loading import FieldMap
 from index.store import ChromaStore
 from index.types import DocInfo
+from rag.generators import Generator
+from rag.retrieval import Filters, Retriever
 from rag.settings import Settings
+from rag.types import Answer, Turn
 
 
 class KnowledgeBase:
@@ -52,6 +55,47 @@ class KnowledgeBase:
         if report.changed:
             self.lexical.get()  # rebuild now, not on the first question
         return report
+
+    def retriever(self, mode: str | None = None) -> Retriever:
+        from index.errors import InputError
+        from rag.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever
+
+        mode = mode or self.settings.retrieval_mode
+        if mode == "dense":
+            return DenseRetriever(self.store, self.embedder)
+        if mode == "lexical":
+            return LexicalRetriever(self.lexical)
+        if mode == "hybrid":
+            return HybridRetriever(self.store, self.embedder, self.lexical)
+        raise InputError(f"unknown retrieval mode {mode!r} (use dense, lexical or hybrid)")
+
+    def generator(self, name: str | None = None) -> Generator:
+        from index.errors import InputError
+
+        name = name or self.settings.generator
+        if name == "extractive":
+            from rag.generators.extractive import ExtractiveGenerator
+
+            return ExtractiveGenerator(self.embedder)
+        if name == "openai":
+            from rag.generators.openai import OpenAIGenerator
+
+            s = self.settings
+            if not s.llm_url:
+                raise InputError("RAG_GENERATOR=openai needs RAG_LLM_URL (an OpenAI-compatible server, e.g. "
+                                 "http://127.0.0.1:11434/v1)")
+            return OpenAIGenerator(self.embedder, url=s.llm_url, model=s.llm_model, api_key=s.llm_api_key,
+                                   timeout=s.llm_timeout)
+        raise InputError(f"unknown generator {name!r} (use extractive or openai)")
+
+    def ask(self, question: str, *, history: Sequence[Turn] = (), top_k: int | None = None,
+            mode: str | None = None, filters: Filters | None = None) -> Answer:
+        from rag.pipeline import DEFAULT_MIN_SUPPORT, answer
+
+        s = self.settings
+        return answer(question, retriever=self.retriever(mode), generator=self.generator(), history=history,
+                      top_k=top_k or s.top_k, filters=filters or Filters(),
+                      min_support=DEFAULT_MIN_SUPPORT if s.min_support is None else s.min_support)
 
     def docs(self) -> list[DocInfo]:
         return self.store.docs()

@@ -22,3 +22,11 @@ class Settings(BaseSettings):
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
+    retrieval_mode: str = "hybrid"  # dense | lexical | hybrid
+    top_k: int = 5
+    min_support: float | None = None  # abstain below this evidence score (default: the calibrated value)
+    generator: str = "extractive"  # extractive | openai
+    llm_url: str | None = None  # OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1
+    llm_model: str = "default"
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = 120.0

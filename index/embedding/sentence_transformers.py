@@ -74,9 +74,7 @@ class SentenceTransformerEmbedder:
         if self.backend == "torch-int8":
             import torch
 
-            model[0].auto_model = torch.ao.quantization.quantize_dynamic(
-                model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8
-            )
+            torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
         model.eval()
         return model
 

@@ -53,3 +53,12 @@ def test_chunk_ids_are_stable_and_change_with_content():
     other = chunk_document(make_document("d", "One sentence. Three sentence."), COUNTER)
     assert [c.chunk_id for c in chunk_document(doc, COUNTER)] == [c.chunk_id for c in same]
     assert chunk_document(doc, COUNTER)[0].chunk_id != other[0].chunk_id
+
+
+@pytest.mark.parametrize("path", sorted(ARTICLES.glob("*.txt"))[:2], ids=lambda p: p.stem)
+def test_each_chunk_records_its_sentences_with_original_offsets(path):
+    [doc] = list(load_file(path))
+    for c in chunk_document(doc, COUNTER, max_tokens=60, overlap_tokens=15):
+        assert c.sentences and c.sentences[0][0] == 0 and c.sentences[-1][1] == len(c.text)
+        for sentence, start, end in c.sentence_texts():
+            assert doc.original[start:end].split()[-1] == sentence.split()[-1]

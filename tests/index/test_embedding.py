@@ -58,7 +58,7 @@ def test_int8_backend_stays_close_to_fp32(e5_embedder, tmp_path):
     int8 = SentenceTransformerEmbedder(backend="torch-int8", cache_dir=e5_embedder.cache_dir)
     paras = _seed_paragraphs()[:20]
     cos = (int8.embed(paras, kind="passage") * e5_embedder.embed(paras, kind="passage")).sum(axis=1)
-    assert cos.mean() > 0.95
+    assert 0.95 < cos.mean() < 0.9999  # close, but really quantised
 
 
 def test_unknown_model_is_a_model_error_not_a_download(tmp_path):

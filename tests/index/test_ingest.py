@@ -35,6 +35,7 @@ def test_first_ingest_stores_every_article_with_its_chunks(corpus, store, fake_e
     assert [d.doc_id for d in docs] == sorted(p.stem for p in corpus.glob("*.txt"))
     assert all(d.title for d in docs)
     assert store.chunk_count() == sum(d.chunks for d in docs) == report.chunks_embedded
+    assert all(c.sentences for c in store.iter_chunks())  # sentence spans survive the round trip
 
 
 def test_reingest_unchanged_article_adds_no_chunks_and_embeds_nothing(corpus, store):

@@ -93,3 +93,31 @@ def test_prune_removes_what_is_gone_and_keeps_the_rest(env, tmp_path):
     assert "removed 4" in out.stdout
     assert [d["doc_id"] for d in json.loads(rag("docs", "--json", env=env2).stdout)] == [article.stem]
     assert Path(env["RAG_INDEX_DIR"]).exists()
+
+
+def test_ask_json_is_the_api_contract_with_checkable_citations(env):
+    out = rag("ask", "How far is Sirte from Tripoli?", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert set(result) == {"answer", "language", "abstained", "citations", "timings_ms"}
+    assert result["language"] == "en" and not result["abstained"]
+    assert set(result["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert result["answer"].startswith("From ")
+    assert any("450" in c["quote"] for c in result["citations"])
+    for c in result["citations"]:
+        assert f"[{c['n']}]" in result["answer"]
+        original = (ARTICLES / f"{c['doc_id']}.txt").read_text(encoding="utf-8")
+        assert original[c["start"] : c["end"]].split()[-1] == c["quote"].split()[-1]
+
+
+def test_ask_says_plainly_when_the_archive_does_not_hold_the_answer(env):
+    out = rag("ask", "Who won the 2018 World Cup?", env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "The articles in the archive do not say."
+    ar = json.loads(rag("ask", "ما هو عدد سكان القاهرة؟", "--json", env=env).stdout)
+    assert ar["abstained"] and ar["language"] == "ar" and ar["citations"] == []
+
+
+def test_ask_plain_output_lists_numbered_sources(env):
+    out = rag("ask", "أين نفذ الطيران الأميركي غاراته في أغسطس الماضي؟", env=env)
+    assert out.returncode == 0 and "Sources:" in out.stdout and "[1] " in out.stdout
+    assert out.stdout.splitlines()[0].startswith("من ")

@@ -1,0 +1,103 @@
+"""question → retrieval → draft → answer with numbered, checkable citations.
+
+`answer()` is what the CLI, the HTTP API, the UI and the evaluation all call.
+
+>>> from rag.pipeline import lead_text
+>>> lead_text(2, "en"), lead_text(2, "ar"), lead_text(5, "ar")
+('From 2 articles:', 'من مقالين:', 'من 5 مقالات:')
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from index.arabic import ARABIC_LETTER, LATIN_LETTER
+from rag.generators import Draft, Evidence, Generator
+from rag.retrieval import NO_FILTERS, Filters, Retriever
+from rag.types import Answer, Citation, Language, Turn
+
+NOT_FOUND = {
+    "en": "The articles in the archive do not say.",
+    "ar": "لا تذكر المقالات الموجودة في الأرشيف ذلك.",
+}
+DEFAULT_MIN_SUPPORT = 0.80  # calibrated in eval/calibrate_abstention.py; see README
+
+
+def answer(question: str, *, retriever: Retriever, generator: Generator, history: Sequence[Turn] = (),
+           top_k: int = 5, filters: Filters = NO_FILTERS, min_support: float = DEFAULT_MIN_SUPPORT) -> Answer:
+    """Answer `question` from the archive, or say plainly that the archive does not hold the answer."""
+    started = time.perf_counter()
+    language = question_language(question)
+    hits = retriever.retrieve(retrieval_query(question, history), top_k, filters)
+    retrieved = time.perf_counter()
+    draft = generator.generate(question, hits, language)
+    generated = time.perf_counter()
+    timings = {"retrieve": ms(retrieved - started), "generate": ms(generated - retrieved),
+               "total": ms(generated - started)}
+    if draft.empty or draft.support < min_support:
+        return Answer(answer=NOT_FOUND[language], language=language, abstained=True, citations=[],
+                      timings_ms=timings)
+    text, citations = attach_citations(draft)
+    if draft.lead:
+        text = f"{lead_text(len({c.doc_id for c in citations}), language)}\n{text}"
+    return Answer(answer=text, language=language, abstained=False, citations=citations, timings_ms=timings)
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def attach_citations(draft: Draft) -> tuple[str, list[Citation]]:
+    """Markers numbered by first use; one citation per distinct evidence sentence, each one used."""
+    numbers: dict[tuple[str, int], int] = {}
+    citations: list[Citation] = []
+    lines = []
+    for part in draft.parts:
+        marks = []
+        for ev in part.evidence:
+            if ev.key not in numbers:
+                numbers[ev.key] = len(numbers) + 1
+                citations.append(_citation(numbers[ev.key], ev))
+            marks.append(f"[{numbers[ev.key]}]")
+        lines.append(f"{part.text.strip()} {''.join(dict.fromkeys(marks))}")
+    return "\n".join(lines), citations
+
+
+def _citation(n: int, ev: Evidence) -> Citation:
+    c = ev.hit.chunk
+    return Citation(n=n, doc_id=c.doc_id, title=c.title, source=c.source, date=c.date, url=c.url,
+                    chunk_id=c.chunk_id, text=c.text, quote=ev.sentence, start=ev.start, end=ev.end,
+                    score=round(ev.hit.score, 4))
+
+
+def question_language(text: str) -> Language:
+    """'ar' when Arabic letters are at least as many as Latin ones (mixed questions lean Arabic)."""
+    return "ar" if len(ARABIC_LETTER.findall(text)) >= max(1, len(LATIN_LETTER.findall(text))) else "en"
+
+
+def lead_text(n_articles: int, language: Language) -> str:
+    if language == "en":
+        return f"From {n_articles} article{'s' if n_articles != 1 else ''}:"
+    if n_articles == 1:
+        return "من مقال واحد:"
+    if n_articles == 2:
+        return "من مقالين:"
+    return f"من {n_articles} مقالات:" if n_articles <= 10 else f"من {n_articles} مقالًا:"
+
+
+_FOLLOW_UP = re.compile(
+    r"^(and|also|what about|how about|و|وماذا|وما|وهل|وكم|وأين|ومن|ومتى)\b|"
+    r"\b(he|she|they|him|her|them|his|their|its|it|this|that|these|those|there|then)\b|"
+    r"(هو|هي|هم|ذلك|تلك|هذا|هذه|هناك|عنه|عنها|عنهم|له|لها|لهم)(\s|$|[؟?.])",
+    re.IGNORECASE,
+)
+
+
+def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up ("and what did he announce?") is searched together with the previous question."""
+    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
+    if previous and (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
+        return f"{previous} {question}"
+    return question
