@@ -19,18 +19,19 @@ setup: $(BIN)/rag
 
 run: setup
 	$(BIN)/rag ingest data/articles
-	$(BIN)/rag docs
-	$(BIN)/rag search "Where did ISIS fighters go after they left Sirte?" --top-k 3
+	$(BIN)/rag ask "Where did ISIS fighters go after they left Sirte?"
+	$(BIN)/rag serve
 
 lint: setup
 	$(BIN)/ruff check index rag ui eval tests
-	$(BIN)/mypy index rag
+	$(BIN)/mypy index rag ui
 
 test: setup lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: setup
 	$(BIN)/python eval/bench_ingest.py
+	$(BIN)/python eval/bench_answer.py
 
 clean:
 	rm -rf .rag

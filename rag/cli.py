@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="retrieval mode (default: RAG_RETRIEVAL_MODE, hybrid)")
     _add_filters(s)
     s.add_argument("--json", action="store_true")
+    sv = sub.add_parser("serve", help="run the HTTP API and the chat UI")
+    sv.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    sv.add_argument("--no-ui", action="store_true", help="serve only the API")
     a = sub.add_parser("ask", help="answer a question with citations")
     a.add_argument("question")
     a.add_argument("--top-k", type=int, default=None)
@@ -133,7 +137,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     _check_question(args.question, args.top_k)
     kb = KnowledgeBase(settings)
-    hits = kb.retriever(args.mode).retrieve(args.question, args.top_k, _filters(args))
+    hits = kb.search(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
     if args.json:
         rows = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "title": h.chunk.title,
                  "text": h.chunk.text, "score": round(h.score, 4), "start": h.chunk.start, "end": h.chunk.end}
@@ -167,7 +171,26 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search, "ask": cmd_ask}
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from rag.api import create_app
+    from rag.kb import KnowledgeBase
+
+    kb = KnowledgeBase(settings)
+    kb.embedder.warm_up()  # load the model before the first request, not during it
+    kb.lexical.get()
+    app = create_app(kb, with_ui=not args.no_ui)
+    host, port = args.host or settings.host, args.port or settings.port
+    ui = "" if args.no_ui else f"chat UI http://{host}:{port}/ui/ · "
+    print(f"serving: {ui}API http://{host}:{port}/api · OpenAI-compatible http://{host}:{port}/v1 · "
+          f"docs http://{host}:{port}/docs", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search,
+            "ask": cmd_ask}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,9 @@ from index.ingest import ChunkSettings, IngestReport, Progress, ingest
 from index.lexical import LexicalIndex
 from index.loading import FieldMap
 from index.store import ChromaStore
-from index.types import DocInfo
+from index.types import DocInfo, Hit
 from rag.generators import Generator
+from rag.locks import RWLock
 from rag.retrieval import Filters, Retriever
 from rag.settings import Settings
 from rag.types import Answer, Turn
@@ -23,6 +24,9 @@ class KnowledgeBase:
     def __init__(self, settings: Settings, *, embedder: Any = None) -> None:
         self.settings = settings
         self._embedder = embedder
+        self.lock = RWLock()  # questions share it; ingest and remove take it alone
+        self._retrievers: dict[str, Retriever] = {}
+        self._generators: dict[str, Generator] = {}
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -48,6 +52,10 @@ class KnowledgeBase:
 
     def ingest(self, paths: Sequence[Path], *, fields: FieldMap = FieldMap(), prune: bool = False,
                progress: Progress | None = None) -> IngestReport:
+        with self.lock.write():
+            return self._ingest(paths, fields, prune, progress)
+
+    def _ingest(self, paths: Sequence[Path], fields: FieldMap, prune: bool, progress: Progress | None) -> IngestReport:
         s = self.settings
         report = ingest(paths, store=self.store, embedder=self.embedder, counter=self.embedder,
                         embedder_name=self.embedder_name, fields=fields, prune=prune, progress=progress,
@@ -57,10 +65,15 @@ class KnowledgeBase:
         return report
 
     def retriever(self, mode: str | None = None) -> Retriever:
+        mode = mode or self.settings.retrieval_mode
+        if mode not in self._retrievers:
+            self._retrievers[mode] = self._make_retriever(mode)
+        return self._retrievers[mode]
+
+    def _make_retriever(self, mode: str) -> Retriever:
         from index.errors import InputError
         from rag.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever
 
-        mode = mode or self.settings.retrieval_mode
         if mode == "dense":
             return DenseRetriever(self.store, self.embedder)
         if mode == "lexical":
@@ -70,9 +83,14 @@ class KnowledgeBase:
         raise InputError(f"unknown retrieval mode {mode!r} (use dense, lexical or hybrid)")
 
     def generator(self, name: str | None = None) -> Generator:
+        name = name or self.settings.generator
+        if name not in self._generators:
+            self._generators[name] = self._make_generator(name)
+        return self._generators[name]
+
+    def _make_generator(self, name: str) -> Generator:
         from index.errors import InputError
 
-        name = name or self.settings.generator
         if name == "extractive":
             from rag.generators.extractive import ExtractiveGenerator
 
@@ -93,9 +111,15 @@ class KnowledgeBase:
         from rag.pipeline import DEFAULT_MIN_SUPPORT, answer
 
         s = self.settings
-        return answer(question, retriever=self.retriever(mode), generator=self.generator(), history=history,
-                      top_k=top_k or s.top_k, filters=filters or Filters(),
-                      min_support=DEFAULT_MIN_SUPPORT if s.min_support is None else s.min_support)
+        with self.lock.read():
+            return answer(question, retriever=self.retriever(mode), generator=self.generator(), history=history,
+                          top_k=top_k or s.top_k, filters=filters or Filters(),
+                          min_support=DEFAULT_MIN_SUPPORT if s.min_support is None else s.min_support)
+
+    def search(self, question: str, *, top_k: int = 5, mode: str | None = None,
+               filters: Filters | None = None) -> list[Hit]:
+        with self.lock.read():
+            return self.retriever(mode).retrieve(question, top_k, filters or Filters())
 
     def docs(self) -> list[DocInfo]:
         return self.store.docs()
@@ -103,8 +127,9 @@ class KnowledgeBase:
     def remove(self, doc_id: str) -> int:
         from index.errors import NotFoundError
 
-        if self.store.doc_info(doc_id) is None:
-            raise NotFoundError(f"no document with id {doc_id!r} (see `rag docs`)")
-        removed = self.store.delete_doc(doc_id)
-        self.lexical.get()
-        return removed
+        with self.lock.write():
+            if self.store.doc_info(doc_id) is None:
+                raise NotFoundError(f"no document with id {doc_id!r} (see `rag docs`)")
+            removed = self.store.delete_doc(doc_id)
+            self.lexical.get()
+            return removed

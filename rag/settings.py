@@ -30,3 +30,7 @@ class Settings(BaseSettings):
     llm_model: str = "default"
     llm_api_key: str = "not-needed"
     llm_timeout: float = 120.0
+    api_key: str | None = None  # when set, /api and /v1 (and the UI) need it; uploads/deletes always do
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_mb: float = 20.0

@@ -1,0 +1,261 @@
+"""The HTTP API: `/api` (our JSON), `/v1` (OpenAI-compatible chat), OpenAPI docs at `/docs`.
+
+Every error is JSON `{"error": {"message", "type"}}` with a fitting status and no traceback. With
+`RAG_API_KEY` set, `/api` and `/v1` need `Authorization: Bearer <key>`; uploads and deletes always
+need it (and are refused when no key is configured), because they change what everyone is served.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+from pydantic import BaseModel, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from index.errors import InputError, ModelError, NotFoundError, RagError, StoreError
+from index.loading import SUFFIXES
+from rag import __version__
+from rag.kb import KnowledgeBase
+from rag.retrieval import Filters
+from rag.types import Answer, Turn
+
+MODEL_ID = "arabic-news-rag"
+MAX_QUESTION = 4000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", code: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind, self.code = status, message, kind, code
+
+
+class FilterModel(BaseModel):
+    date_from: str = ""
+    date_to: str = ""
+    sources: list[str] = []
+    doc_ids: list[str] = []
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _iso(cls, v: str) -> str:
+        if v and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+            raise ValueError("use YYYY, YYYY-MM or YYYY-MM-DD")
+        return v
+
+    def to_filters(self) -> Filters:
+        return Filters(self.date_from, self.date_to, tuple(self.sources), tuple(self.doc_ids))
+
+
+Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION)]
+
+
+class AskRequest(BaseModel):
+    question: Question
+    history: list[Turn] = []
+    top_k: int | None = Field(default=None, ge=1, le=50)
+    filters: FilterModel | None = None
+
+
+class SearchRequest(BaseModel):
+    question: Question
+    top_k: int = Field(default=5, ge=1, le=50)
+    mode: Literal["dense", "lexical", "hybrid"] | None = None
+    filters: FilterModel | None = None
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = ""
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+def hit_json(h: Any) -> dict[str, Any]:
+    c = h.chunk
+    return {"doc_id": c.doc_id, "chunk_id": c.chunk_id, "title": c.title, "text": c.text,
+            "score": round(h.score, 4), "start": c.start, "end": c.end}
+
+
+def sources_text(result: Answer) -> str:
+    if not result.citations:
+        return ""
+    lines = [f"[{c.n}] {c.title} ({', '.join(x for x in (c.source, c.date[:10], c.doc_id) if x)})"
+             for c in result.citations]
+    return "\n\nSources:\n" + "\n".join(lines)
+
+
+def _check(question: str) -> str:
+    if not question.strip():
+        raise ApiError(400, "the question is empty")
+    return question
+
+
+def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
+    settings = kb.settings
+    app = FastAPI(title="Arabic news RAG", version=__version__,
+                  description="Questions over an archive of Arabic news, answered with checkable citations.")
+
+    def bearer(request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+    def require_key(request: Request) -> None:
+        if settings.api_key and bearer(request) != settings.api_key:
+            raise ApiError(401, "missing or wrong API key (send Authorization: Bearer <key>)",
+                           "authentication_error")
+
+    def require_key_always(request: Request) -> None:
+        if not settings.api_key:
+            raise ApiError(403, "uploads and deletes are disabled: set RAG_API_KEY on the server to enable them",
+                           "permission_error")
+        require_key(request)
+
+    auth = [Depends(require_key)]
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        body: dict[str, Any] = {"message": exc.message, "type": exc.kind}
+        if exc.code:
+            body["code"] = exc.code
+        return JSONResponse({"error": body}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse({"error": {"message": "malformed JSON body", "type": "invalid_request_error"}}, 400)
+        if any(e.get("type") == "model_attributes_type" and tuple(e.get("loc", ())) == ("body",) for e in errors):
+            return JSONResponse({"error": {"message": "the body must be a JSON object (Content-Type: application/json)",
+                                           "type": "invalid_request_error"}}, 400)
+        msg = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}" for e in errors)
+        return JSONResponse({"error": {"message": msg, "type": "invalid_request_error"}}, status_code=422)
+
+    @app.exception_handler(RagError)
+    async def _rag_error(request: Request, exc: RagError) -> JSONResponse:
+        status = {NotFoundError: 404, InputError: 400, ModelError: 502, StoreError: 503}.get(type(exc), 500)
+        return JSONResponse({"error": {"message": str(exc), "type": type(exc).__name__}}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": {"message": str(exc.detail), "type": "http_error"}}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": {"message": f"internal error ({type(exc).__name__})", "type": "server_error"}},
+                            status_code=500)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/" if with_ui else "/docs")
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        docs = kb.docs()
+        return {"status": "ok", "version": __version__, "documents": len(docs),
+                "chunks": sum(d.chunks for d in docs), "embedder": kb.embedder_name,
+                "generator": settings.generator, "retrieval": settings.retrieval_mode}
+
+    @app.post("/api/ask", dependencies=auth)
+    def ask(req: AskRequest) -> Answer:
+        return kb.ask(_check(req.question), history=req.history, top_k=req.top_k,
+                      filters=req.filters.to_filters() if req.filters else None)
+
+    @app.post("/api/search", dependencies=auth)
+    def search(req: SearchRequest) -> dict[str, Any]:
+        hits = kb.search(_check(req.question), top_k=req.top_k, mode=req.mode,
+                         filters=req.filters.to_filters() if req.filters else None)
+        return {"hits": [hit_json(h) for h in hits]}
+
+    @app.get("/api/documents", dependencies=auth)
+    def documents() -> list[dict[str, Any]]:
+        return [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "source": d.source, "url": d.url,
+                 "chunks": d.chunks} for d in kb.docs()]
+
+    @app.post("/api/documents", dependencies=[Depends(require_key_always)])
+    def upload(files: Annotated[list[UploadFile], File(description="articles to ingest")]) -> dict[str, Any]:
+        limit = int(settings.max_upload_mb * 2**20)
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for f in files:
+                name = f.filename or ""
+                if not name or name != Path(name).name or name.startswith(".") or "\\" in name:
+                    raise ApiError(400, f"bad file name {name!r}: no folders or path parts")
+                if not any(name.lower().endswith(s) or name.lower().endswith(s + ".gz") for s in SUFFIXES):
+                    raise ApiError(415, f"{name}: unsupported file type (use one of {', '.join(sorted(SUFFIXES))})")
+                data = f.file.read(limit + 1)
+                if len(data) > limit:
+                    raise ApiError(413, f"{name}: larger than {settings.max_upload_mb:g} MB")
+                path = Path(tmp) / name
+                path.write_bytes(data)
+                paths.append(path)
+            report = kb.ingest(paths)
+        return {"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+                "failed": [{"file": Path(f.origin).name, "reason": f.reason} for f in report.failed]}
+
+    @app.delete("/api/documents/{doc_id}", dependencies=[Depends(require_key_always)])
+    def delete(doc_id: str) -> dict[str, Any]:
+        return {"doc_id": doc_id, "chunks_removed": kb.remove(doc_id)}
+
+    @app.get("/v1/models", dependencies=auth)
+    def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "local"}]}
+
+    @app.post("/v1/chat/completions", dependencies=auth, response_model=None)
+    def chat(req: ChatRequest) -> dict[str, Any] | StreamingResponse:
+        if req.model != MODEL_ID:
+            raise ApiError(404, f"model {req.model!r} not found (available: {MODEL_ID})", code="model_not_found")
+        turns = [Turn(role=m.role, content=m.text()) for m in req.messages if m.role in ("user", "assistant")]
+        if not turns or turns[-1].role != "user":
+            raise ApiError(400, "the last message must be the user's question")
+        question = turns[-1].content
+        if len(question) > MAX_QUESTION:
+            raise ApiError(400, f"the question is too long ({len(question)} characters; at most {MAX_QUESTION})")
+        result = kb.ask(_check(question), history=turns[:-1])
+        content = result.answer + sources_text(result)
+        cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        citations = [c.model_dump() for c in result.citations]
+        if req.stream:
+            return StreamingResponse(_stream(cid, created, content, citations), media_type="text/event-stream")
+        return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": citations, "abstained": result.abstained, "language": result.language}
+
+    if with_ui:
+        from ui.app import mount_ui
+
+        mount_ui(app, kb)
+    return app
+
+
+def _stream(cid: str, created: int, content: str, citations: list[dict[str, Any]]) -> Iterator[str]:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in re.findall(r"\S+\s*|\s+", content):
+        yield chunk({"content": piece})
+    yield chunk({}, "stop", citations=citations)
+    yield "data: [DONE]\n\n"

@@ -1,0 +1,133 @@
+"""The HTTP API: contract, errors and auth (TestClient), and the official openai client over HTTP."""
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rag.api import MODEL_ID, create_app
+from tests.rag.conftest import LiveServer, make_kb
+
+QUESTION = "ما هي قاعة واغادوغو في سرت؟"
+
+
+@pytest.fixture
+def client(kb) -> TestClient:
+    return TestClient(create_app(kb, with_ui=False))
+
+
+@pytest.fixture
+def keyed(tmp_path) -> TestClient:
+    return TestClient(create_app(make_kb(tmp_path, api_key="s3cret"), with_ui=False))
+
+
+def test_ask_returns_the_answer_contract(client):
+    body = client.post("/api/ask", json={"question": QUESTION, "top_k": 3}).json()
+    assert set(body) == {"answer", "language", "abstained", "citations", "timings_ms"}
+    assert body["language"] == "ar" and body["citations"]
+    assert set(body["citations"][0]) == {"n", "doc_id", "title", "source", "date", "url", "chunk_id", "text",
+                                         "quote", "start", "end", "score"}
+
+
+def test_search_and_filters(client):
+    hits = client.post("/api/search", json={"question": "داعش سرت", "mode": "lexical",
+                                            "filters": {"doc_ids": ["004_9711346d17d328a9"]}}).json()["hits"]
+    assert hits and {h["doc_id"] for h in hits} == {"004_9711346d17d328a9"}
+
+
+def test_health_and_documents(client):
+    health = client.get("/api/health").json()
+    assert health["documents"] == 5 and health["chunks"] > 5 and health["generator"] == "extractive"
+    assert len(client.get("/api/documents").json()) == 5
+
+
+@pytest.mark.parametrize("kwargs,status,message", [
+    ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "malformed JSON"),
+    ({"json": {"question": ""}}, 422, "question"),
+    ({"json": {"question": "   "}}, 400, "the question is empty"),
+    ({"json": {"question": "x" * 5000}}, 422, "question"),
+    ({"json": {"question": "q", "top_k": 0}}, 422, "top_k"),
+    ({"json": {"question": "q", "filters": {"date_from": "yesterday"}}}, 422, "YYYY"),
+    ({"json": ["not", "an", "object"]}, 400, "must be a JSON object"),
+])
+def test_bad_requests_get_a_json_error_naming_the_problem(client, kwargs, status, message):
+    r = client.post("/api/ask", **kwargs)
+    assert r.status_code == status
+    assert message in r.json()["error"]["message"] and "Traceback" not in r.text
+
+
+def test_unknown_model_and_document_are_404(client):
+    r = client.post("/v1/chat/completions", json={"model": "gpt-9", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
+
+
+def test_without_a_key_uploads_and_deletes_are_refused(client):
+    assert client.delete("/api/documents/000_f77978ab9cd701d8").status_code == 403
+    assert client.post("/api/documents", files={"files": ("a.txt", b"x")}).status_code == 403
+
+
+def test_with_a_key_everything_needs_it(keyed):
+    assert keyed.post("/api/ask", json={"question": QUESTION}).status_code == 401
+    assert keyed.get("/v1/models").status_code == 401
+    auth = {"Authorization": "Bearer s3cret"}
+    assert keyed.post("/api/ask", json={"question": QUESTION}, headers=auth).status_code == 200
+    assert keyed.get("/api/health").status_code == 200  # health stays open for monitoring
+
+
+def test_upload_ingests_and_delete_removes(keyed):
+    auth = {"Authorization": "Bearer s3cret"}
+    article = "خبر جديد\n\nأعلنت بلدية مصراتة افتتاح جسر جديد فوق الوادي الكبير.".encode("cp1256")
+    r = keyed.post("/api/documents", headers=auth, files=[("files", ("bridge.txt", io.BytesIO(article), "text/plain"))])
+    assert r.status_code == 200 and r.json()["added"] == ["bridge"]
+    assert any(d["doc_id"] == "bridge" for d in keyed.get("/api/documents", headers=auth).json())
+    assert keyed.delete("/api/documents/bridge", headers=auth).json()["chunks_removed"] >= 1
+    assert keyed.delete("/api/documents/bridge", headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize("name,status", [("../evil.txt", 400), ("a/b.txt", 400), ("photo.exe", 415)])
+def test_upload_rejects_path_parts_and_unsupported_types(keyed, name, status):
+    r = keyed.post("/api/documents", headers={"Authorization": "Bearer s3cret"}, files={"files": (name, b"text")})
+    assert r.status_code == status and "error" in r.json()
+
+
+def test_oversized_upload_is_413(tmp_path):
+    client = TestClient(create_app(make_kb(tmp_path, api_key="k", max_upload_mb=0.001), with_ui=False))
+    r = client.post("/api/documents", headers={"Authorization": "Bearer k"}, files={"files": ("big.txt", b"x" * 5000)})
+    assert r.status_code == 413
+
+
+def test_official_openai_client_plain_and_streamed(kb):
+    from openai import NotFoundError, OpenAI
+
+    with LiveServer(create_app(kb, with_ui=False)) as server:
+        client = OpenAI(base_url=f"{server.url}/v1", api_key="unused")
+        assert [m.id for m in client.models.list()] == [MODEL_ID]
+        reply = client.chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": QUESTION}])
+        text = reply.choices[0].message.content
+        assert "[1]" in text and "Sources:" in text
+        assert reply.model_extra["citations"][0]["n"] == 1
+        chunks = list(client.chat.completions.create(
+            model=MODEL_ID, stream=True, messages=[{"role": "user", "content": QUESTION}]))
+        assert "".join(c.choices[0].delta.content or "" for c in chunks) == text
+        assert chunks[-1].model_extra["citations"] == reply.model_extra["citations"]
+        with pytest.raises(NotFoundError):
+            client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
+
+
+def test_concurrent_questions_during_an_ingest_are_all_answered(kb, tmp_path):
+    import concurrent.futures
+
+    import httpx
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "new.txt").write_text("عنوان\n\nخبر عن قاعة واغادوغو في سرت مرة أخرى.", encoding="utf-8")
+    with LiveServer(create_app(kb, with_ui=False)) as server:
+        def ask(_):
+            return httpx.post(f"{server.url}/api/ask", json={"question": QUESTION}, timeout=60).status_code
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(ask, i) for i in range(24)]
+            kb.ingest([extra])
+            statuses = [f.result() for f in futures]
+    assert statuses == [200] * 24

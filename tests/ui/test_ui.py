@@ -1,0 +1,82 @@
+"""The chat UI over a live server: gradio_client, and a real headless Chromium driven by Playwright."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.api import create_app
+from rag.types import Answer, Citation
+from tests.rag.conftest import LiveServer, make_kb
+from ui.app import answer_html, direction, passage_html
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    kb = make_kb(tmp_path_factory.mktemp("ui"))
+    with LiveServer(create_app(kb)) as live:
+        yield live
+
+
+def citation(**kw) -> Citation:
+    base = dict(n=1, doc_id="d", title="عنوان", source="src", date="2016-07-19", url="", chunk_id="d#1",
+                text="جملة أولى. الجملة المقتبسة هنا. جملة أخيرة.", quote="الجملة المقتبسة هنا.", start=0, end=5,
+                score=0.9)
+    return Citation(**{**base, **kw})
+
+
+def test_passage_highlights_the_quote_and_escapes_markup():
+    html = passage_html(citation(text="<b>x</b> الجملة المقتبسة هنا.", quote="الجملة المقتبسة هنا."))
+    assert html == "&lt;b&gt;x&lt;/b&gt; <mark>الجملة المقتبسة هنا.</mark> "
+    assert "\n" not in passage_html(citation(text="فقرة.\n\nالجملة المقتبسة هنا.\n\nأخرى."))
+
+
+def test_direction_is_per_text_and_abstention_looks_different():
+    assert (direction("أين سرت؟"), direction("Where is Sirte?")) == ("rtl", "ltr")
+    answered = answer_html(Answer(answer="From 1 article:\nx [1]", language="en", abstained=False,
+                                  citations=[citation()], timings_ms={}))
+    abstained = answer_html(Answer(answer="The articles in the archive do not say.", language="en",
+                                   abstained=True, citations=[], timings_ms={}))
+    assert 'class="rag-answer" dir="ltr"' in answered and 'class="rag-source" dir="rtl"' in answered
+    assert "rag-abstained" in abstained and "rag-source" not in abstained
+
+
+def test_gradio_client_gets_an_answer_with_sources(server):
+    from gradio_client import Client
+
+    client = Client(f"{server.url}/ui/", verbose=False)
+    result = client.predict("ما هي قاعة واغادوغو في سرت؟", 5, "", "", api_name="/chat")
+    assert "rag-answer" in result and "<mark>" in result and "[1]" in result
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed (apt-get install -y chromium)")
+def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        page.goto(f"{server.url}/ui/", wait_until="load")
+        box = page.locator("#rag-question textarea")
+        for n, question in enumerate(["Where is the Ouagadougou hall in Sirte?", "ما هي قاعة واغادوغو في سرت؟"], 1):
+            box.fill(question)
+            box.press("Enter")
+            page.locator(".rag-sources").nth(n - 1).wait_for(timeout=60_000)
+        answers = page.locator(".rag-answer")
+        assert answers.count() == 2
+        assert answers.nth(0).get_attribute("dir") == "ltr" and answers.nth(0).inner_text().startswith("From ")
+        assert answers.nth(1).get_attribute("dir") == "rtl" and answers.nth(1).inner_text().startswith("من ")
+        arabic_sources = page.locator(".rag-source[dir=rtl]")
+        assert arabic_sources.count() >= 1
+        assert page.locator(".rag-source mark").count() >= 1
+        assert re.search(r"\[1\]", page.locator(".rag-sources").nth(1).inner_text())
+        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+        browser.close()
+    assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
+    shutil.copy(ARTIFACTS / "chat.png", ARTIFACTS / "chat-latest.png")

@@ -1,0 +1,140 @@
+"""The Gradio chat, mounted on the API's FastAPI app at /ui.
+
+Answers stream in, then the sources they cite: title, source, date, a link when there is one, and the
+passage with the quoted sentence highlighted. Direction is set per message and per passage (Arabic
+right-to-left, English left-to-right), not once for the page. An abstention is drawn differently
+from an answer. Follow-ups use the conversation. Gradio is imported only when the UI is built.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from index.arabic import language_of
+from rag.kb import KnowledgeBase
+from rag.retrieval import Filters
+from rag.types import Answer, Citation, Turn
+
+CSS = """
+#rag-chat [dir=rtl] { text-align: right; }
+#rag-chat [dir=ltr] { text-align: left; }
+.rag-abstained { border-inline-start: 4px solid #c47f00; background: #fff6e0; color: #5a3b00; padding: 8px 12px;
+  border-radius: 6px; }
+.rag-sources { margin-top: 10px; font-size: 0.92em; }
+.rag-source { border-top: 1px solid #ddd; padding: 6px 0; }
+.rag-source mark { background: #ffe58a; color: inherit; padding: 0 2px; }
+.rag-meta { color: #666; font-size: 0.9em; }
+"""
+
+EXAMPLES = [
+    "Where did ISIS fighters go after they left Sirte?",
+    "إلى أين انتقل مقاتلو داعش بعد خروجهم من سرت؟",
+    "How far is Sirte from Tripoli?",
+    "ما هي قاعة واغادوغو؟",
+]
+
+
+def direction(text: str) -> str:
+    return "rtl" if language_of(text) in ("ar", "mixed") and re.search("[\u0600-\u06ff]", text) else "ltr"
+
+
+def esc(text: str) -> str:
+    """Escaped, with line breaks as <br>: raw blank lines would let the chat's markdown split our HTML."""
+    return "<br>".join(html.escape(line) for line in re.split(r"\n+", text.strip()))
+
+
+def passage_html(c: Citation) -> str:
+    """The passage, escaped, with the quoted sentence wrapped in <mark>."""
+    text, quote = c.text, c.quote
+    i = text.find(quote)
+    if i < 0:
+        return esc(text)
+    return esc(text[:i]) + " <mark>" + esc(quote) + "</mark> " + esc(text[i + len(quote):])
+
+
+def source_html(c: Citation) -> str:
+    meta = " · ".join(html.escape(x) for x in (c.source, c.date[:10], c.doc_id) if x)
+    link = f' · <a href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener">link</a>' if c.url else ""
+    d = direction(c.text)
+    return (f'<div class="rag-source" dir="{d}"><b>[{c.n}] {html.escape(c.title)}</b> '
+            f'<span class="rag-meta" dir="ltr">{meta}{link}</span><div dir="{d}">{passage_html(c)}</div></div>')
+
+
+def answer_html(result: Answer, partial: str | None = None) -> str:
+    d = "rtl" if result.language == "ar" else "ltr"
+    if result.abstained:
+        return f'<div class="rag-abstained" dir="{d}">⚠ {esc(result.answer)}</div>'
+    body = f'<div class="rag-answer" dir="{d}">{esc(result.answer if partial is None else partial)}</div>'
+    if partial is not None:
+        return body
+    label = "المصادر" if result.language == "ar" else "Sources"
+    sources = "".join(source_html(c) for c in result.citations)
+    return f'{body}<div class="rag-sources" dir="{d}"><b>{label}</b>{sources}</div>'
+
+
+def history_turns(history: list[Any]) -> list[Turn]:
+    turns = []
+    for m in history:
+        role = m.get("role") if isinstance(m, dict) else getattr(m, "role", None)
+        content = m.get("content") if isinstance(m, dict) else getattr(m, "content", "")
+        if role in ("user", "assistant") and isinstance(content, str):
+            turns.append(Turn(role=role, content=re.sub(r"<[^>]+>", " ", content)))
+    return turns
+
+
+def respond(kb: KnowledgeBase, message: str, history: list[Any], top_k: float, date_from: str,
+            date_to: str) -> Iterator[str]:
+    from index.errors import RagError
+
+    if not message.strip():
+        yield "Please type a question. / اكتب سؤالًا من فضلك."
+        return
+    if len(message) > 4000:
+        yield "The question is too long (at most 4000 characters)."
+        return
+    try:
+        result = kb.ask(message, history=history_turns(history), top_k=int(top_k),
+                        filters=Filters(date_from=date_from.strip(), date_to=date_to.strip()))
+    except RagError as exc:
+        yield f'<div class="rag-abstained" dir="ltr">Error: {html.escape(str(exc))}</div>'
+        return
+    if not result.abstained:
+        words = re.findall(r"\S+\s*", result.answer)
+        for i in range(0, len(words), 6):
+            yield answer_html(result, partial="".join(words[: i + 6]))
+    yield answer_html(result)
+
+
+def build_ui(kb: KnowledgeBase) -> Any:
+    import gradio as gr
+
+    with gr.Blocks(title="Arabic news archive") as demo:
+        gr.Markdown("## Ask the Arabic news archive\nQuestions in English or Arabic; every claim cites its article.")
+        with gr.Accordion("Options", open=False):
+            top_k = gr.Slider(1, 20, value=kb.settings.top_k, step=1, label="passages to search (top-k)")
+            date_from = gr.Textbox(label="from date (YYYY-MM-DD)", value="")
+            date_to = gr.Textbox(label="to date (YYYY-MM-DD)", value="")
+        gr.ChatInterface(
+            fn=lambda message, history, k, f, t: (yield from respond(kb, message, history, k, f, t)),
+            chatbot=gr.Chatbot(label="Answers", height=560, sanitize_html=True, elem_id="rag-chat"),
+            textbox=gr.Textbox(placeholder="Ask a question… / اطرح سؤالًا…", elem_id="rag-question", rtl=False),
+            additional_inputs=[top_k, date_from, date_to],
+            examples=[[e, kb.settings.top_k, "", ""] for e in EXAMPLES],
+            cache_examples=False,
+            api_name="chat",
+        )
+    return demo
+
+
+def mount_ui(app: Any, kb: KnowledgeBase, path: str = "/ui") -> Any:
+    import gradio as gr
+
+    key = kb.settings.api_key
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts offline
+    return gr.mount_gradio_app(app, build_ui(kb), path=path, ssr_mode=False, theme=theme, css=CSS,
+                               auth=(lambda user, password: password == key) if key else None,
+                               auth_message="Enter any user name and the server's API key as password."
+                               if key else None)
