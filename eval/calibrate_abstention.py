@@ -1,14 +1,17 @@
 """Calibrate the "not in the archive" threshold on data, never per question.
 
-`answer()` abstains when the draft's support (the extractive scorer's best question–sentence score)
-is below `min_support`. This script collects supports for
+`answer()` abstains when the draft's support (the best cosine between the question and a sentence of
+the retrieved passages) is below the threshold for the question's language: questions in English meet
+Arabic sentences at systematically lower similarities than Arabic questions do, so one threshold
+cannot serve both. This script collects supports for
 
     answerable     seed questions marked answerable (seed index), ARCD questions (ARCD index)
     unanswerable   seed questions marked unanswerable, ARCD questions asked of the seed news index,
                    seed questions asked of the ARCD (Wikipedia) index
 
-and picks the threshold with the best balanced accuracy; it prints the distributions and the
-error rates at that threshold. ARCD questions come from `--split` (train to choose, test to check).
+and, for each question language, picks the threshold with the best balanced accuracy; it prints the
+distributions and the error rates at the thresholds. ARCD questions come from `--split` (train to
+choose, test to check).
 
     python eval/calibrate_abstention.py --split train --arcd 150
 """
@@ -26,18 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eval.datasets import SEED_QUESTIONS, arcd, load_questions, write_jsonl  # noqa: E402
 from eval.retrieval_tuning import EVAL_DIR, CachedQueries, knowledge_base  # noqa: E402
 from rag.generators.extractive import ExtractiveGenerator  # noqa: E402
+from rag.pipeline import question_language  # noqa: E402
 from rag.retrieval import HybridRetriever  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 
-def supports(kb, embedder, questions: list[str]) -> list[float]:
+def supports(kb, embedder, questions: list[str]) -> list[tuple[str, float]]:
+    """(question language, support) for each question."""
     retriever = HybridRetriever(kb.store, embedder, kb.lexical)
     scorer = ExtractiveGenerator(embedder)
-    out = []
-    for q in questions:
-        ranked = scorer.score(q, retriever.retrieve(q, 5))
-        out.append(ranked[0].score if ranked else 0.0)
-    return out
+    return [(question_language(q), scorer.support(q, retriever.retrieve(q, 5))) for q in questions]
 
 
 def best_threshold(pos: list[float], neg: list[float]) -> tuple[float, float]:
@@ -54,7 +55,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=("train", "test"), default="train")
     ap.add_argument("--arcd", type=int, default=150, help="ARCD questions per side")
-    ap.add_argument("--threshold", type=float, default=None, help="report error rates at this threshold")
+    ap.add_argument("--en", type=float, default=None, help="report error rates at this English threshold")
+    ap.add_argument("--ar", type=float, default=None, help="report error rates at this Arabic threshold")
     args = ap.parse_args()
     base = Settings()
     from index.embedding import create_embedder
@@ -73,18 +75,23 @@ def main() -> None:
         "unanswerable: ARCD asked of the news": supports(seed_kb, embedder, [q.question for q in arcd_qs]),
         "unanswerable: seed asked of ARCD": supports(arcd_kb, embedder, [q.question for q in seed if q.answerable]),
     }
-    pos = [s for k, v in groups.items() if k.startswith("answerable") for s in v]
-    neg = [s for k, v in groups.items() if k.startswith("unanswerable") for s in v]
-    threshold, acc = best_threshold(pos, neg)
-    if args.threshold is not None:
-        threshold = args.threshold
-    print(f"| group | n | min | median | max | share ≥ {threshold:.3f} |\n|---|---|---|---|---|---|")
-    for name, vals in groups.items():
-        v = np.asarray(vals)
-        print(f"| {name} | {len(v)} | {v.min():.3f} | {np.median(v):.3f} | {v.max():.3f} | "
-              f"{np.mean(v >= threshold):.2f} |")
-    print(f"\nthreshold {threshold:.3f} (best balanced accuracy {acc:.3f} on this split)")
-
+    chosen = {"en": args.en, "ar": args.ar}
+    for lang in ("en", "ar"):
+        pos = [s for k, v in groups.items() if k.startswith("answerable") for qlang, s in v if qlang == lang]
+        neg = [s for k, v in groups.items() if k.startswith("unanswerable") for qlang, s in v if qlang == lang]
+        threshold, acc = best_threshold(pos, neg)
+        chosen[lang] = chosen[lang] if chosen[lang] is not None else threshold
+        print(f"{lang}: best threshold {threshold:.3f} (balanced accuracy {acc:.3f}; "
+              f"{len(pos)} answerable, {len(neg)} unanswerable)")
+    at = f"en {chosen['en']:.3f} / ar {chosen['ar']:.3f}"
+    print(f"\n| group | language | n | min | median | max | answered at {at} |")
+    print("|---|---|---|---|---|---|---|")
+    for name, items in groups.items():
+        for lang in ("en", "ar"):
+            v = np.asarray([s for qlang, s in items if qlang == lang])
+            if len(v):
+                print(f"| {name} | {lang} | {len(v)} | {v.min():.3f} | {np.median(v):.3f} | {v.max():.3f} | "
+                      f"{np.mean(v >= chosen[lang]):.2f} |")
 
 if __name__ == "__main__":
     main()

@@ -106,10 +106,11 @@ def configs(kb: KnowledgeBase, embedder, grid: bool) -> dict[str, Retriever]:
     out: dict[str, Retriever] = {"dense": dense, "lexical": lexical, "rrf": RRF(dense, lexical)}
     weights = [HybridWeights()]
     if grid:
-        weights = [HybridWeights(lexical=lw, feedback=fw)
-                   for lw in (0.0, 0.25, 0.5, 1.0) for fw in (0.0, 0.15, 0.3, 0.6)]
+        weights = [HybridWeights(sentence=sw, lexical=lw, feedback=0.0)
+                   for sw in (0.0, 0.5, 1.0, 2.0) for lw in (0.25, 0.5, 1.0)]
     for w in weights:
-        out[f"hybrid lex={w.lexical} fb={w.feedback}"] = HybridRetriever(kb.store, embedder, kb.lexical, w)
+        out[f"hybrid sent={w.sentence} lex={w.lexical} fb={w.feedback}"] = HybridRetriever(
+            kb.store, embedder, kb.lexical, w)
     return out
 
 

@@ -37,6 +37,11 @@ def chunk_id(doc: Document, text: str, start: int) -> str:
     return f"{doc.doc_id}#{digest}"
 
 
+def sentence_id(doc_id: str, start: int, text: str) -> str:
+    """Stable id of one sentence of a document (its vector lives in the store's sentence collection)."""
+    return f"{doc_id}@{start}#{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+
+
 def _cut_long(text: str, span: tuple[int, int], count: int, max_tokens: int) -> list[tuple[int, int, int]]:
     """Cut one over-long sentence at word boundaries into pieces of about `max_tokens`."""
     s, e = span

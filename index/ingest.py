@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.chunking import TokenCounter, chunk_document
+from index.chunking import TokenCounter, chunk_document, sentence_id
 from index.embedding import Embedder
 from index.loading import FieldMap, iter_files, load_file
 from index.store import ChromaStore
 from index.types import Chunk, DocInfo, Document, Failure
 
 BATCH_DOCS = 64
+INDEX_FORMAT = 2  # part of every doc_hash: bump when what ingest stores changes (2: sentence vectors)
 
 
 @dataclass
@@ -51,7 +52,7 @@ Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "c
 
 def doc_hash(doc: Document, settings: ChunkSettings, embedder_name: str) -> str:
     payload = json.dumps([doc.text, doc.title, doc.date, doc.source, doc.url, settings.max_tokens,
-                          settings.overlap_tokens, embedder_name], ensure_ascii=False)
+                          settings.overlap_tokens, embedder_name, INDEX_FORMAT], ensure_ascii=False)
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
@@ -133,8 +134,10 @@ def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, cou
         if fresh:
             pipeline.run(nodes=fresh)
         report.chunks_embedded += len(fresh)
+        sentence_ids = _store_sentences(store, embedder, [(doc, chunks) for doc, _, chunks, _ in todo])
         for doc, _, chunks, old in todo:
             store.delete_stale_chunks(doc.doc_id, keep={c.chunk_id for c in chunks})
+            store.delete_stale_sentences(doc.doc_id, keep=sentence_ids[doc.doc_id])
             (report.updated if old else report.added).append(doc.doc_id)
         store.put_docs([(DocInfo(doc_id=doc.doc_id, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
                                  chunks=len(chunks), doc_hash=dhash, language=doc.language, origin=doc.origin),
@@ -150,6 +153,31 @@ def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, cou
                 store.delete_doc(info.doc_id)
                 report.removed.append(info.doc_id)
     return report
+
+
+def _store_sentences(store: ChromaStore, embedder: Embedder,
+                     docs: list[tuple[Document, list[Chunk]]]) -> dict[str, set[str]]:
+    """Embed and store the sentences not stored yet; returns each document's sentence ids."""
+    records: dict[str, tuple[str, dict[str, Any]]] = {}
+    per_doc: dict[str, set[str]] = {}
+    for doc, chunks in docs:
+        per_doc[doc.doc_id] = set()
+        for chunk in chunks:
+            for text, start, end in chunk.sentence_texts():
+                sid = sentence_id(doc.doc_id, start, text)
+                per_doc[doc.doc_id].add(sid)
+                if sid in records:
+                    records[sid][1]["chunk_ids"].append(chunk.chunk_id)
+                else:
+                    records[sid] = (text, {"doc_id": doc.doc_id, "start": start, "end": end, "source": doc.source,
+                                           "date": doc.date, "chunk_ids": [chunk.chunk_id]})
+    stored = store.existing_sentence_ids(list(records))
+    fresh = [sid for sid in records if sid not in stored]
+    if fresh:
+        vectors = embedder.embed([records[sid][0] for sid in fresh], kind="passage")
+        metas = [{**records[sid][1], "chunk_ids": json.dumps(records[sid][1]["chunk_ids"])} for sid in fresh]
+        store.add_sentences(fresh, vectors, metas)
+    return per_doc
 
 
 def _origin_file(origin: str) -> str:

@@ -1,9 +1,10 @@
 """Chroma, through llama-index's `ChromaVectorStore`: chunk vectors plus a small document registry.
 
-Two collections: `<name>` holds one record per chunk (vector, text, metadata), written by llama-index's
-`IngestionPipeline`; `<name>_docs` holds one record per document (its metadata, `doc_hash`, chunk count
-and original text) and is written *after* the document's chunks, so a document counts as ingested only
-once all its chunks are in. Collections are created with `embedding_function=None`: we always pass
+Three collections: `<name>` holds one record per chunk (vector, text, metadata), written by llama-index's
+`IngestionPipeline`; `<name>_sentences` one vector per sentence (with the ids of the chunks holding it),
+for sentence-level scoring; `<name>_docs` one record per document (its metadata, `doc_hash`, chunk count
+and original text), written *after* the document's chunks and sentences, so a document counts as
+ingested only once all of it is in. Collections are created with `embedding_function=None`: we always pass
 vectors (Chroma's default embedder would download a model).
 
 Embedded (`PersistentClient(path)`) by default; `url="http://host:port"` uses a Chroma server.
@@ -36,6 +37,7 @@ class ChromaStore:
         self._chunks: Any = None
         self._docs: Any = None
         self._client: Any = None
+        self._sentences: Any = None
         self._vector_store: Any = None
 
     def warm_up(self) -> None:
@@ -59,6 +61,8 @@ class ChromaStore:
                 self.collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"})
             self._docs = client.get_or_create_collection(
                 f"{self.collection_name}_docs", embedding_function=None)
+            self._sentences = client.get_or_create_collection(
+                f"{self.collection_name}_sentences", embedding_function=None, metadata={"hnsw:space": "cosine"})
             self._client = client
         except Exception as exc:  # noqa: BLE001 - connection and storage errors alike
             where = self.url or str(self.path)
@@ -129,6 +133,53 @@ class ChromaStore:
                 yield chunk_from_record(cid, text or "", meta)
             offset += len(got["ids"])
 
+    def get_chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        self.warm_up()
+        got = self._chunks.get(ids=ids, include=["documents", "metadatas"])
+        return {cid: chunk_from_record(cid, text or "", meta)
+                for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    # --- sentences (one vector per sentence, for sentence-level scoring) ---------------------------
+    def existing_sentence_ids(self, ids: list[str]) -> set[str]:
+        self.warm_up()
+        found: set[str] = set()
+        for i in range(0, len(ids), _PAGE):
+            found.update(self._sentences.get(ids=ids[i : i + _PAGE], include=[])["ids"])
+        return found
+
+    def add_sentences(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        self.warm_up()
+        for i in range(0, len(ids), _PAGE):
+            self._sentences.upsert(ids=ids[i : i + _PAGE], embeddings=vectors[i : i + _PAGE].tolist(),
+                                   metadatas=metadatas[i : i + _PAGE])
+
+    def delete_stale_sentences(self, doc_id: str, keep: set[str] | frozenset[str] = frozenset()) -> int:
+        self.warm_up()
+        stale = [i for i in self._sentences.get(where={"doc_id": doc_id}, include=[])["ids"] if i not in keep]
+        for i in range(0, len(stale), _PAGE):
+            self._sentences.delete(ids=stale[i : i + _PAGE])
+        return len(stale)
+
+    def sentence_search(self, vector: list[float], top_k: int,
+                        where: dict[str, Any] | None = None) -> list[tuple[list[str], float]]:
+        """The `top_k` sentences nearest `vector`: (ids of the chunks holding it, cosine similarity)."""
+        self.warm_up()
+        if self._sentences.count() == 0:
+            return []
+        got = self._sentences.query(query_embeddings=[vector], n_results=top_k, include=["metadatas", "distances"],
+                                    **({"where": where} if where else {}))
+        return [(json.loads(m.get("chunk_ids", "[]")), 1.0 - float(d))
+                for m, d in zip(got["metadatas"][0], got["distances"][0])]
+
+    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        self.warm_up()
+        got = self._sentences.get(ids=ids, include=["embeddings"])
+        return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}
+
     # --- documents ----------------------------------------------------------------------------
     def doc_info(self, doc_id: str) -> DocInfo | None:
         self.warm_up()
@@ -166,6 +217,7 @@ class ChromaStore:
         """Remove a document and its chunks (registry entry first, so a crash leaves no half-doc)."""
         self.warm_up()
         self._docs.delete(ids=[doc_id])
+        self.delete_stale_sentences(doc_id)
         removed = self.delete_stale_chunks(doc_id)
         self._touch()
         return removed

@@ -94,8 +94,9 @@ class KnowledgeBase:
         if name == "extractive":
             from rag.generators.extractive import ExtractiveGenerator
 
-            return ExtractiveGenerator(self.embedder)
+            return ExtractiveGenerator(self.embedder, store=self.store)
         if name == "openai":
+            from rag.generators.extractive import ExtractiveGenerator
             from rag.generators.openai import OpenAIGenerator
 
             s = self.settings
@@ -103,7 +104,7 @@ class KnowledgeBase:
                 raise InputError("RAG_GENERATOR=openai needs RAG_LLM_URL (an OpenAI-compatible server, e.g. "
                                  "http://127.0.0.1:11434/v1)")
             return OpenAIGenerator(self.embedder, url=s.llm_url, model=s.llm_model, api_key=s.llm_api_key,
-                                   timeout=s.llm_timeout)
+                                   timeout=s.llm_timeout, scorer=ExtractiveGenerator(self.embedder, store=self.store))
         raise InputError(f"unknown generator {name!r} (use extractive or openai)")
 
     def ask(self, question: str, *, history: Sequence[Turn] = (), top_k: int | None = None,
@@ -111,10 +112,12 @@ class KnowledgeBase:
         from rag.pipeline import DEFAULT_MIN_SUPPORT, answer
 
         s = self.settings
+        thresholds: float | dict[str, float] = s.min_support if s.min_support is not None else {
+            "en": DEFAULT_MIN_SUPPORT["en"] if s.min_support_en is None else s.min_support_en,
+            "ar": DEFAULT_MIN_SUPPORT["ar"] if s.min_support_ar is None else s.min_support_ar}
         with self.lock.read():
             return answer(question, retriever=self.retriever(mode), generator=self.generator(), history=history,
-                          top_k=top_k or s.top_k, filters=filters or Filters(),
-                          min_support=DEFAULT_MIN_SUPPORT if s.min_support is None else s.min_support)
+                          top_k=top_k or s.top_k, filters=filters or Filters(), min_support=thresholds)
 
     def search(self, question: str, *, top_k: int = 5, mode: str | None = None,
                filters: Filters | None = None) -> list[Hit]:

@@ -5,6 +5,9 @@ so its BM25 list is noise, and RRF lets that noise pull good dense results down 
 issue: R@1 0.75 → 0.21). Here every candidate gets a weighted sum of
 
     dense      cosine with the question, min-max scaled over the candidates
+    sentence   the best cosine between the question and one sentence of the chunk (sentence vectors
+               are stored at ingest): a short Arabic sentence that answers an English question is
+               found even when the rest of its chunk dilutes the chunk's own vector
     lexical    BM25 of the question, scaled by its maximum and weighted by *coverage*: the idf share
                of the question's terms that the archive's vocabulary knows (≈ 0 for English questions
                over Arabic text, so this term steps aside instead of adding noise)
@@ -106,10 +109,12 @@ class LexicalRetriever:
 
 @dataclass(frozen=True)
 class HybridWeights:
+    sentence: float = 1.0  # best sentence of the chunk vs the question
     lexical: float = 0.5  # chosen on ARCD-train (eval/retrieval_tuning.py --grid)
     feedback: float = 0.0  # measured: helps Arabic hit@1 by <1 point, costs English questions; off
     feedback_docs: int = 3
     feedback_terms: int = 12
+    sentence_candidates: int = 50
 
 
 def coverage(bm25: BM25, question: str) -> float:
@@ -153,20 +158,29 @@ class HybridRetriever:
         if not bm25.chunks:
             return dense[:top_k]
         lexical = [h for h in bm25.search(question, k) if filters.accepts(h.chunk)]
+        best_sentence: dict[str, float] = {}
+        if w.sentence > 0:
+            for chunk_ids, sim in self.store.sentence_search(vector.tolist(), w.sentence_candidates, filters.where()):
+                for cid in chunk_ids:
+                    best_sentence[cid] = max(sim, best_sentence.get(cid, -1.0))
         feedback: list[Hit] = []
         if w.feedback > 0:
             fb_text = feedback_query(bm25, [h.chunk for h in dense[: w.feedback_docs]], w.feedback_terms)
             feedback = [h for h in bm25.search(fb_text, k) if filters.accepts(h.chunk)]
         pool = {h.chunk.chunk_id: h.chunk for h in dense + lexical + feedback}
+        extra = self.store.get_chunks([cid for cid in best_sentence if cid not in pool])
+        pool.update({cid: c for cid, c in extra.items() if filters.accepts(c)})
         cos = {h.chunk.chunk_id: h.score for h in dense}
         missing = [cid for cid in pool if cid not in cos]
         for cid, vec in self.store.vectors(missing).items():
             cos[cid] = float(vec @ vector)
-        fused = _scale(cos)
+        fused = _scale({cid: v for cid, v in cos.items() if cid in pool})
+        for cid, v in _scale({cid: v for cid, v in best_sentence.items() if cid in pool}).items():
+            fused[cid] = fused.get(cid, 0.0) + w.sentence * v
         cov = coverage(bm25, question)
         for part, weight in ((lexical, w.lexical * cov), (feedback, w.feedback)):
-            for cid, s in _scale({h.chunk.chunk_id: h.score for h in part}, floor_zero=True).items():
-                fused[cid] = fused.get(cid, 0.0) + weight * s
+            for cid, v in _scale({h.chunk.chunk_id: h.score for h in part}, floor_zero=True).items():
+                fused[cid] = fused.get(cid, 0.0) + weight * v
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         hits = [Hit(pool[cid], cos.get(cid, 0.0)) for cid in ranked]
         return diversify(hits, top_k)

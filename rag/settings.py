@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
     retrieval_mode: str = "hybrid"  # dense | lexical | hybrid
     top_k: int = 5
-    min_support: float | None = None  # abstain below this evidence score (default: the calibrated value)
+    min_support_en: float | None = None  # abstain below this evidence score (default: the calibrated value)
+    min_support_ar: float | None = None
+    min_support: float | None = None  # one value for both languages (overrides the two above)
     generator: str = "extractive"  # extractive | openai
     llm_url: str | None = None  # OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1
     llm_model: str = "default"

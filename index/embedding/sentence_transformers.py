@@ -34,6 +34,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()  # encode() is not safe to call from several threads at once
+        self._queries: dict[str, np.ndarray] = {}  # small cache of recent query vectors
 
     @property
     def name(self) -> str:
@@ -85,6 +86,16 @@ class SentenceTransformerEmbedder:
         return int(dim)
 
     def embed(self, texts: Sequence[str], *, kind: Kind) -> np.ndarray:
+        if kind == "query" and len(texts) == 1 and texts[0] in self._queries:
+            return self._queries[texts[0]][None, :]  # the retriever and the generator ask for the same question
+        vectors = self._encode(texts, kind)
+        if kind == "query" and len(texts) == 1:
+            if len(self._queries) >= 256:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[texts[0]] = vectors[0]
+        return vectors
+
+    def _encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         self.warm_up()
         prompt = kind if kind in (self._model.prompts or {}) else None
         with self._lock:

@@ -1,11 +1,14 @@
 """The offline generator: the 1–4 sentences of the retrieved passages that best answer the question.
 
-Each sentence of the top passages is scored by
+Each sentence of every retrieved passage is scored by
 
     similarity   cosine between the question (query side) and the sentence (passage side), with the
-                 same multilingual embedder, so an English question finds its Arabic sentence
+                 same multilingual embedder, so an English question finds its Arabic sentence;
+                 sentence vectors come from the store (embedded at ingest), so this costs one query
     overlap      share of the question's normalised, stemmed terms found in the sentence
-    passage      the rank of the passage it comes from
+
+The passage's rank is deliberately not a feature: measured on the development questions, a rank
+penalty hid the evidence for English questions, which often sits in the fourth or fifth passage.
 
 The best sentence is always kept; others join while they score within `margin` of it and do not repeat
 a sentence already chosen. Sentences stay in their own language; the lead ("From 2 articles:") is in
@@ -14,8 +17,11 @@ the question's language and is written by `rag.pipeline`.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
+from index.chunking import sentence_id
 from index.embedding import Embedder
 from index.lexical import analyze
 from index.types import Hit
@@ -29,10 +35,10 @@ def candidate_sentences(hits: list[Hit], max_passages: int, min_chars: int = 25)
     for hit in hits[:max_passages]:
         for sentence, start, end in hit.chunk.sentence_texts():
             key = (hit.chunk.doc_id, start)
-            if key in seen or len(sentence.strip()) < min_chars:
+            if key in seen or len(sentence) < min_chars:
                 continue
             seen.add(key)
-            out.append(Evidence(hit=hit, sentence=sentence.strip(), start=start, end=end))
+            out.append(Evidence(hit=hit, sentence=sentence, start=start, end=end))
     return out
 
 
@@ -47,37 +53,56 @@ def _near_duplicate(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8
 
 
+class SentenceVectors(Protocol):
+    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]: ...
+
+
 class ExtractiveGenerator:
-    def __init__(self, embedder: Embedder, *, max_passages: int = 4, max_sentences: int = 4,
-                 margin: float = 0.04, overlap_weight: float = 0.1, rank_weight: float = 0.01) -> None:
+    def __init__(self, embedder: Embedder, *, store: SentenceVectors | None = None, max_passages: int = 10,
+                 max_sentences: int = 4, margin: float = 0.04, overlap_weight: float = 0.1) -> None:
         self.embedder = embedder
+        self.store = store
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.margin = margin
         self.overlap_weight = overlap_weight
-        self.rank_weight = rank_weight
 
     def score(self, question: str, hits: list[Hit]) -> list[Evidence]:
         """Candidate sentences with their scores, best first."""
+        return self._score(question, hits)[0]
+
+    def _score(self, question: str, hits: list[Hit]) -> tuple[list[Evidence], float]:
+        """(candidates best first, the best plain question–sentence cosine: the draft's support)."""
         candidates = candidate_sentences(hits, self.max_passages)
         if not candidates:
-            return []
+            return [], 0.0
         q = self.embedder.embed([question], kind="query")[0]
-        s = self.embedder.embed([c.sentence for c in candidates], kind="passage")
-        sims = s @ q
+        sims = self._sentence_matrix(candidates) @ q
         terms = set(analyze(question))
-        rank = {h.chunk.chunk_id: i for i, h in enumerate(hits)}
         scored = [
             Evidence(hit=c.hit, sentence=c.sentence, start=c.start, end=c.end,
-                     score=float(sim) + self.overlap_weight * _overlap(terms, c.sentence)
-                     - self.rank_weight * rank[c.hit.chunk.chunk_id])
+                     score=float(sim) + self.overlap_weight * _overlap(terms, c.sentence))
             for c, sim in zip(candidates, sims)
         ]
         order = np.argsort([-e.score for e in scored], kind="stable")
-        return [scored[i] for i in order]
+        return [scored[i] for i in order], float(sims.max())
+
+    def _sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:
+        """Vectors of the candidate sentences: stored at ingest where available, embedded otherwise."""
+        ids = [sentence_id(c.hit.chunk.doc_id, c.start, c.sentence) for c in candidates]
+        stored = self.store.sentence_vectors(ids) if self.store is not None else {}
+        missing = [i for i, sid in enumerate(ids) if sid not in stored]
+        by_index: dict[int, np.ndarray] = {}
+        if missing:
+            fresh = self.embedder.embed([candidates[i].sentence for i in missing], kind="passage")
+            by_index = dict(zip(missing, fresh))
+        return np.stack([stored[sid] if sid in stored else by_index[i] for i, sid in enumerate(ids)])
+
+    def support(self, question: str, hits: list[Hit]) -> float:
+        return self._score(question, hits)[1]
 
     def generate(self, question: str, hits: list[Hit], language: Language) -> Draft:
-        ranked = self.score(question, hits)
+        ranked, support = self._score(question, hits)
         if not ranked:
             return Draft(parts=(), support=0.0)
         chosen = [ranked[0]]
@@ -91,4 +116,4 @@ class ExtractiveGenerator:
         for ev in chosen:
             doc_rank.setdefault(ev.hit.chunk.doc_id, len(doc_rank))
         chosen.sort(key=lambda e: (doc_rank[e.hit.chunk.doc_id], e.start))
-        return Draft(parts=tuple(Part(text=ev.sentence, evidence=(ev,)) for ev in chosen), support=ranked[0].score)
+        return Draft(parts=tuple(Part(text=ev.sentence, evidence=(ev,)) for ev in chosen), support=support)

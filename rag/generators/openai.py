@@ -82,8 +82,7 @@ class OpenAIGenerator:
         return str(reply.message.content or "")
 
     def generate(self, question: str, hits: list[Hit], language: Language) -> Draft:
-        ranked = self.scorer.score(question, hits)
-        support = ranked[0].score if ranked else 0.0
+        support = self.scorer.support(question, hits)
         if not hits:
             return Draft(parts=(), support=0.0, lead=False)
         text = self.complete(build_messages(question, hits, language))

@@ -59,7 +59,7 @@ def test_changed_article_replaces_its_chunks(corpus, store, fake_embedder):
 
 
 def test_killed_ingest_leaves_a_usable_index_and_rerun_completes_without_duplicates(corpus, store):
-    crashing = HashEmbedder(fail_after=2)  # two one-document batches are written, the third dies
+    crashing = HashEmbedder(fail_after=4)  # two one-document batches (chunks + sentences) written, third dies
     with pytest.raises(RuntimeError, match="simulated crash"):
         ingest([corpus], store=store, embedder=crashing, counter=crashing, embedder_name="hash-256",
                settings=ChunkSettings(max_tokens=20, overlap_tokens=0), batch_docs=1)
@@ -129,3 +129,15 @@ def test_store_can_be_reopened_from_disk(corpus, tmp_path, fake_embedder):
     run([corpus], first, fake_embedder)
     again = ChromaStore(path=tmp_path / "db", collection="reopen")
     assert len(again.docs()) == 5 and again.chunk_count() == first.chunk_count()
+
+
+def test_sentence_vectors_are_stored_once_and_removed_with_their_document(corpus, store, fake_embedder):
+    run([corpus], store, fake_embedder)
+    doc_id = next(corpus.glob("002_*.txt")).stem
+    chunks = [c for c in store.iter_chunks() if c.doc_id == doc_id]
+    from index.chunking import sentence_id
+
+    ids = {sentence_id(doc_id, start, text) for c in chunks for text, start, _ in c.sentence_texts()}
+    assert store.existing_sentence_ids(sorted(ids)) == ids  # each sentence once, overlap or not
+    store.delete_doc(doc_id)
+    assert store.existing_sentence_ids(sorted(ids)) == set()

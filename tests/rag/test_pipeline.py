@@ -111,3 +111,11 @@ def test_diversity_caps_one_article_while_others_match(kb):
     per_doc = [h.chunk.doc_id for h in hits]
     assert max(per_doc.count(d) for d in per_doc) <= 2
     assert diversify(hits, 5) == hits
+
+
+def test_extractive_generator_uses_stored_sentence_vectors(kb):
+    counting = HashEmbedder()
+    generator = ExtractiveGenerator(counting, store=kb["store"])
+    hits = kb["retriever"].retrieve(QUESTION, 5)
+    draft = generator.generate(QUESTION, hits, "ar")
+    assert draft.parts and counting.texts_embedded == 1  # only the question; sentences come from the store
