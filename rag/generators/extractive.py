@@ -29,7 +29,11 @@ from rag.generators import Draft, Evidence, Part
 from rag.types import Language
 
 
-def candidate_sentences(hits: list[Hit], max_passages: int, min_chars: int = 25) -> list[Evidence]:
+def candidate_sentences(hits: list[Hit], max_passages: int, min_chars: int = 25,
+                        claims_only: bool = True) -> list[Evidence]:
+    """The sentences of the passages, once each. With `claims_only`, questions the article itself asks
+    ("إلى أين ذهب مقاتلو داعش؟") and the headline are left out: they resemble the question without
+    answering it."""
     seen: set[tuple[str, int]] = set()
     out = []
     for hit in hits[:max_passages]:
@@ -37,9 +41,15 @@ def candidate_sentences(hits: list[Hit], max_passages: int, min_chars: int = 25)
             key = (hit.chunk.doc_id, start)
             if key in seen or len(sentence) < min_chars:
                 continue
+            if claims_only and (_is_question(sentence) or sentence.strip() == hit.chunk.title.strip()):
+                continue
             seen.add(key)
             out.append(Evidence(hit=hit, sentence=sentence, start=start, end=end))
     return out
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip(" \"'”»)").endswith(("?", "؟"))
 
 
 def _overlap(question_terms: set[str], sentence: str) -> float:

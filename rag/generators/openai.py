@@ -106,7 +106,7 @@ class OpenAIGenerator:
         return parts
 
     def _best_evidence(self, claim: str, sources: list[Hit]) -> Evidence | None:
-        candidates = candidate_sentences(sources, len(sources), min_chars=1)
+        candidates = candidate_sentences(sources, len(sources), min_chars=1, claims_only=False)
         if not candidates:
             return None
         vecs = self.embedder.embed([claim] + [c.sentence for c in candidates], kind="passage")

@@ -119,3 +119,10 @@ def test_extractive_generator_uses_stored_sentence_vectors(kb):
     hits = kb["retriever"].retrieve(QUESTION, 5)
     draft = generator.generate(QUESTION, hits, "ar")
     assert draft.parts and counting.texts_embedded == 1  # only the question; sentences come from the store
+
+
+def test_questions_asked_inside_articles_and_headlines_are_never_quoted_as_evidence(kb):
+    result = ask(kb, "إلى أين ذهب مقاتلو داعش بعد سرت؟")
+    titles = {c.title for c in result.citations}
+    assert result.citations
+    assert not any(c.quote.rstrip("\"'”» ").endswith(("؟", "?")) or c.quote in titles for c in result.citations)
