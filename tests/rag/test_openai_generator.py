@@ -1,30 +1,22 @@
 """The OpenAI-compatible generator against a scripted server over real HTTP."""
 
 import re
-import shutil
 
 import pytest
 
 from index.errors import ModelError
-from index.ingest import ChunkSettings, ingest
-from index.lexical import LexicalIndex
 from rag.generators.openai import NOT_FOUND_TOKEN, OpenAIGenerator
 from rag.pipeline import answer
-from rag.retrieval import HybridRetriever
-from tests.conftest import ARTICLES
 from tests.fakes import HashEmbedder
+from tests.rag.conftest import make_kb
 from tests.scripted_llm import ScriptedLLM
 
 QUESTION = "ما هي قاعة واغادوغو في سرت؟"
 
 
 @pytest.fixture
-def retriever(tmp_path, store):
-    corpus = tmp_path / "articles"
-    shutil.copytree(ARTICLES, corpus)
-    emb = HashEmbedder()
-    ingest([corpus], store=store, embedder=emb, counter=emb, embedder_name=emb.name, settings=ChunkSettings(80, 20))
-    return HybridRetriever(store, emb, LexicalIndex(store, tmp_path / "lex"))
+def retriever(tmp_path):
+    return make_kb(tmp_path).retriever("hybrid")
 
 
 def source_sentence(messages, word):

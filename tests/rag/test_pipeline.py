@@ -1,11 +1,9 @@
 """answer(): citations, abstention, language, follow-ups, filters; real Chroma + hash embedder."""
 
 import re
-import shutil
 
 import pytest
 
-from index.ingest import ChunkSettings, ingest
 from index.lexical import LexicalIndex
 from rag.generators.extractive import ExtractiveGenerator
 from rag.pipeline import NOT_FOUND, answer, question_language, retrieval_query
@@ -13,20 +11,16 @@ from rag.retrieval import DenseRetriever, Filters, HybridRetriever, LexicalRetri
 from rag.types import Turn
 from tests.conftest import ARTICLES
 from tests.fakes import HashEmbedder
+from tests.rag.conftest import make_kb
 
 QUESTION = "أين تقع قاعة واغادوغو في سرت؟"
 
 
 @pytest.fixture
-def kb(tmp_path, store):
-    corpus = tmp_path / "articles"
-    shutil.copytree(ARTICLES, corpus)
-    emb = HashEmbedder()
-    ingest([corpus], store=store, embedder=emb, counter=emb, embedder_name=emb.name,
-           settings=ChunkSettings(80, 20))
-    lexical = LexicalIndex(store, tmp_path / "lex")
-    return {"retriever": HybridRetriever(store, emb, lexical), "generator": ExtractiveGenerator(emb),
-            "store": store, "emb": emb, "lexical": lexical}
+def kb(tmp_path):
+    base = make_kb(tmp_path)
+    return {"retriever": base.retriever("hybrid"), "generator": ExtractiveGenerator(base.embedder),
+            "store": base.store, "emb": base.embedder, "lexical": base.lexical}
 
 
 def ask(kb, question, **kw):
