@@ -115,9 +115,11 @@ class KnowledgeBase:
         thresholds: float | dict[str, float] = s.min_support if s.min_support is not None else {
             "en": DEFAULT_MIN_SUPPORT["en"] if s.min_support_en is None else s.min_support_en,
             "ar": DEFAULT_MIN_SUPPORT["ar"] if s.min_support_ar is None else s.min_support_ar}
+        generator = self.generator()
         with self.lock.read():
-            return answer(question, retriever=self.retriever(mode), generator=self.generator(), history=history,
-                          top_k=top_k or s.top_k, filters=filters or Filters(), min_support=thresholds)
+            return answer(question, retriever=self.retriever(mode), generator=generator, history=history,
+                          top_k=top_k or s.top_k, filters=filters or Filters(), min_support=thresholds,
+                          condense=getattr(generator, "condense", None))
 
     def search(self, question: str, *, top_k: int = 5, mode: str | None = None,
                filters: Filters | None = None) -> list[Hit]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from index.arabic import ARABIC_LETTER, LATIN_LETTER
 from rag.generators import Draft, Evidence, Generator
@@ -27,13 +27,17 @@ NOT_FOUND = {
 DEFAULT_MIN_SUPPORT: dict[str, float] = {"en": 0.78, "ar": 0.82}
 
 
+Condense = Callable[[str, Sequence[Turn]], str]  # (follow-up, history) → a standalone question
+
+
 def answer(question: str, *, retriever: Retriever, generator: Generator, history: Sequence[Turn] = (),
            top_k: int = 5, filters: Filters = NO_FILTERS,
-           min_support: float | Mapping[str, float] = DEFAULT_MIN_SUPPORT) -> Answer:
+           min_support: float | Mapping[str, float] = DEFAULT_MIN_SUPPORT, condense: Condense | None = None) -> Answer:
     """Answer `question` from the archive, or say plainly that the archive does not hold the answer."""
     started = time.perf_counter()
     language = question_language(question)
-    hits = retriever.retrieve(retrieval_query(question, history), top_k, filters)
+    query = condense(question, history) if (condense and history) else retrieval_query(question, history)
+    hits = retriever.retrieve(query, top_k, filters)
     retrieved = time.perf_counter()
     draft = generator.generate(question, hits, language)
     generated = time.perf_counter()

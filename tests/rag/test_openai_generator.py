@@ -67,3 +67,29 @@ def test_an_unreachable_server_is_a_model_error_naming_it(retriever):
     gen = OpenAIGenerator(HashEmbedder(), url="http://127.0.0.1:9/v1", model="x", timeout=2)
     with pytest.raises(ModelError, match=r"http://127\.0\.0\.1:9/v1"):
         answer(QUESTION, retriever=retriever, generator=gen, min_support=0.0)
+
+
+def test_with_an_llm_follow_ups_are_condensed_by_it_before_retrieval(retriever):
+    from rag.types import Turn
+
+    def script(messages):
+        if "Follow-up question" in messages[-1]["content"]:
+            return "ما هي قاعة واغادوغو في سرت؟"
+        return NOT_FOUND_TOKEN
+
+    history = [Turn(role="user", content="ماذا حدث في سرت؟"), Turn(role="assistant", content="…")]
+    with ScriptedLLM(script) as llm:
+        gen = OpenAIGenerator(HashEmbedder(), url=llm.url, model="scripted")
+        assert gen.condense("وما هي تلك القاعة؟", history) == "ما هي قاعة واغادوغو في سرت؟"
+        answer("وما هي تلك القاعة؟", retriever=retriever, generator=gen, history=history, min_support=0.0,
+               condense=gen.condense)
+        sources = llm.requests[-1]["messages"][-1]["content"]
+    assert "واغادوغو" in sources  # retrieval used the condensed question
+
+
+def test_condensing_falls_back_to_the_heuristic_when_the_llm_fails():
+    from rag.types import Turn
+
+    gen = OpenAIGenerator(HashEmbedder(), url="http://127.0.0.1:9/v1", model="x", timeout=2)
+    history = [Turn(role="user", content="Who leads AFRICOM?")]
+    assert gen.condense("and what did he say?", history) == "Who leads AFRICOM? and what did he say?"
