@@ -1,7 +1,8 @@
 """Serving benchmark: 1 and 16 concurrent clients against `rag serve` on loopback.
 
 Starts the server (seed articles, its own index under .rag/eval/serve), sends `--requests` questions per
-client to `POST /api/ask` (the seed questions, round robin), and prints throughput, p50/p95/p99 latency
+client to `POST /api/ask` (the seed questions, then ARCD test questions: every request a different
+question, so nothing is served from a cache), and prints throughput, p50/p95/p99 latency
 and errors for each level, with the 16-client figures as ratios of the 1-client ones. Traffic goes only
 to 127.0.0.1; every loop is bounded in count and time.
 
@@ -25,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eval.datasets import SEED_QUESTIONS, load_questions  # noqa: E402
+from eval.datasets import SEED_QUESTIONS, arcd, load_questions  # noqa: E402
 
 
 def free_port() -> int:
@@ -51,12 +52,12 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("server did not come up within 120 s")
 
 
-def load(url: str, clients: int, per_client: int, questions: list[str]) -> dict[str, float]:
+def load(url: str, clients: int, per_client: int, questions: list[str], offset: int = 0) -> dict[str, float]:
     def client(i: int) -> list[tuple[float, bool]]:
         out = []
         with httpx.Client(timeout=120) as http:
             for j in range(per_client):
-                q = questions[(i * per_client + j) % len(questions)]
+                q = questions[(offset + i * per_client + j) % len(questions)]
                 t = time.perf_counter()
                 try:
                     ok = http.post(f"{url}/api/ask", json={"question": q}).status_code == 200
@@ -80,13 +81,16 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=12, help="requests per client")
     ap.add_argument("--clients", default="1,16")
     args = ap.parse_args()
-    questions = [q.question for q in load_questions(SEED_QUESTIONS)]
+    questions = [q.question for q in load_questions(SEED_QUESTIONS)] + [q.question for q in arcd("test")[1]]
     port = free_port()
     proc = start_server(port)
     url = f"http://127.0.0.1:{port}"
     try:
-        load(url, 2, 2, questions)  # warm-up
-        rows = {int(c): load(url, int(c), args.requests, questions) for c in args.clients.split(",")}
+        load(url, 2, 2, questions, offset=len(questions) - 4)  # warm-up, on questions not asked below
+        rows, offset = {}, 0
+        for c in map(int, args.clients.split(",")):
+            rows[c] = load(url, c, args.requests, questions, offset)
+            offset += c * args.requests
     finally:
         proc.terminate()
         proc.wait(timeout=30)

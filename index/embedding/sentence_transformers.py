@@ -34,7 +34,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()  # encode() is not safe to call from several threads at once
-        self._queries: dict[str, np.ndarray] = {}  # small cache of recent query vectors
+        self._last = threading.local()  # this thread's last question and its vector
 
     @property
     def name(self) -> str:
@@ -86,13 +86,14 @@ class SentenceTransformerEmbedder:
         return int(dim)
 
     def embed(self, texts: Sequence[str], *, kind: Kind) -> np.ndarray:
-        if kind == "query" and len(texts) == 1 and texts[0] in self._queries:
-            return self._queries[texts[0]][None, :]  # the retriever and the generator ask for the same question
+        # Within one request the retriever and the generator embed the same question: remember the last
+        # question per thread (one request = one thread), never across requests.
+        single = kind == "query" and len(texts) == 1
+        if single and getattr(self._last, "text", None) == texts[0]:
+            return np.asarray(self._last.vector)[None, :]
         vectors = self._encode(texts, kind)
-        if kind == "query" and len(texts) == 1:
-            if len(self._queries) >= 256:
-                self._queries.pop(next(iter(self._queries)))
-            self._queries[texts[0]] = vectors[0]
+        if single:
+            self._last.text, self._last.vector = texts[0], vectors[0]
         return vectors
 
     def _encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
