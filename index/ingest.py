@@ -45,6 +45,7 @@ class IngestReport:
 class ChunkSettings:
     max_tokens: int = 200
     overlap_tokens: int = 40
+    sentence_vectors: bool = True  # one vector per sentence too: better answers, ~3× slower ingest
 
 
 Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "chunks"
@@ -52,7 +53,8 @@ Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "c
 
 def doc_hash(doc: Document, settings: ChunkSettings, embedder_name: str) -> str:
     payload = json.dumps([doc.text, doc.title, doc.date, doc.source, doc.url, settings.max_tokens,
-                          settings.overlap_tokens, embedder_name, INDEX_FORMAT], ensure_ascii=False)
+                          settings.overlap_tokens, settings.sentence_vectors, embedder_name, INDEX_FORMAT],
+                         ensure_ascii=False)
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
@@ -134,7 +136,9 @@ def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, cou
         if fresh:
             pipeline.run(nodes=fresh)
         report.chunks_embedded += len(fresh)
-        sentence_ids = _store_sentences(store, embedder, [(doc, chunks) for doc, _, chunks, _ in todo])
+        sentence_ids: dict[str, set[str]] = {doc.doc_id: set() for doc, _, _, _ in todo}
+        if settings.sentence_vectors:
+            sentence_ids = _store_sentences(store, embedder, [(doc, chunks) for doc, _, chunks, _ in todo])
         for doc, _, chunks, old in todo:
             store.delete_stale_chunks(doc.doc_id, keep={c.chunk_id for c in chunks})
             store.delete_stale_sentences(doc.doc_id, keep=sentence_ids[doc.doc_id])

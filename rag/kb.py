@@ -59,7 +59,7 @@ class KnowledgeBase:
         s = self.settings
         report = ingest(paths, store=self.store, embedder=self.embedder, counter=self.embedder,
                         embedder_name=self.embedder_name, fields=fields, prune=prune, progress=progress,
-                        settings=ChunkSettings(s.chunk_tokens, s.chunk_overlap))
+                        settings=ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors))
         if report.changed:
             self.lexical.get()  # rebuild now, not on the first question
         return report

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = 32
     chunk_tokens: int = 200
     chunk_overlap: int = 40
+    sentence_vectors: bool = True  # store a vector per sentence (better answers; ingest ~3× slower)
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
     retrieval_mode: str = "hybrid"  # dense | lexical | hybrid
     top_k: int = 5

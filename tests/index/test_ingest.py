@@ -141,3 +141,11 @@ def test_sentence_vectors_are_stored_once_and_removed_with_their_document(corpus
     assert store.existing_sentence_ids(sorted(ids)) == ids  # each sentence once, overlap or not
     store.delete_doc(doc_id)
     assert store.existing_sentence_ids(sorted(ids)) == set()
+
+
+def test_without_sentence_vectors_ingest_embeds_only_chunks(corpus, store):
+    emb = HashEmbedder()
+    report = ingest([corpus], store=store, embedder=emb, counter=emb, embedder_name=emb.name,
+                    settings=ChunkSettings(80, 20, sentence_vectors=False))
+    assert emb.texts_embedded == report.chunks_embedded
+    assert store.sentence_search(emb.embed(["سرت"], kind="query")[0].tolist(), 5) == []
