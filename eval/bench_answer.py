@@ -11,8 +11,6 @@ the hybrid figures are printed as ratios of it.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 from pathlib import Path
 
@@ -20,23 +18,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval.datasets import SEED_QUESTIONS, SHARED, load_questions, write_jsonl  # noqa: E402
+from eval.datasets import SEED_QUESTIONS, ant_records, load_questions, write_jsonl  # noqa: E402
 from eval.retrieval_tuning import EVAL_DIR, knowledge_base  # noqa: E402
 from index.loading import FieldMap  # noqa: E402
 from rag.pipeline import answer  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-
-
-def ant_records(n: int) -> list[dict]:
-    out = []
-    with gzip.open(SHARED / "datasets/ant/ant_v1.1_jawharafm.jsonl.gz", "rt", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if rec.get("text", "").strip():
-                out.append(rec)
-            if len(out) == n:
-                break
-    return out
 
 
 def run(kb, mode: str, questions: list[str], reps: int) -> dict[str, list[float]]:

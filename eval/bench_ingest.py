@@ -26,7 +26,6 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
     os.environ.setdefault(_k, _v)
 
 import argparse  # noqa: E402
-import gzip  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
@@ -39,20 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATASETS = ROOT.parent / "shared" / "datasets"
 MODEL_DIR = ROOT / ".rag" / "models"
-
-
-def ant_sample(n: int, out: Path) -> Path:
-    """The first `n` ANT articles with text, written as JSONL (same articles for every configuration)."""
-    rows = []
-    with gzip.open(DATASETS / "ant" / "ant_v1.1_jawharafm.jsonl.gz", "rt", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if rec.get("text", "").strip():
-                rows.append(line)
-            if len(rows) == n:
-                break
-    out.write_text("".join(rows), encoding="utf-8")
-    return out
 
 
 def peak_rss_mb() -> float:
@@ -129,7 +114,9 @@ def main() -> None:
         print(json.dumps(worker(args.worker, Path(args.sample), args.arcd)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        sample = ant_sample(args.n, Path(tmp) / "ant.jsonl")
+        from eval.datasets import ant_records, write_jsonl
+
+        sample = write_jsonl(ant_records(args.n), Path(tmp) / "ant.jsonl")
         results = []
         for config in ["baseline", *args.backends.split(",")]:
             out = subprocess.run([sys.executable, __file__, "--worker", config, "--sample", str(sample),

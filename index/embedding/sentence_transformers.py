@@ -111,8 +111,3 @@ class SentenceTransformerEmbedder:
         self.warm_up()
         encoded = self._model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
-
-    @property
-    def max_tokens(self) -> int:
-        self.warm_up()
-        return int(self._model.max_seq_length)

@@ -1,7 +1,6 @@
 """The chat UI over a live server: gradio_client, and a real headless Chromium driven by Playwright."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -79,7 +78,6 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
         browser.close()
     assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
-    shutil.copy(ARTIFACTS / "chat.png", ARTIFACTS / "chat-latest.png")
 
 
 def test_with_an_api_key_the_ui_asks_for_it(tmp_path):
