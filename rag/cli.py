@@ -1,4 +1,7 @@
-"""`rag`: ingest, docs, remove, search. Core errors become one line on stderr and a non-zero exit."""
+"""`rag`: ingest, docs, remove, search, ask, serve, eval.
+
+Core errors become one line on stderr and a non-zero exit.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +51,32 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--mode", choices=("dense", "lexical", "hybrid"), default=None)
     _add_filters(a)
     a.add_argument("--json", action="store_true", help="print the answer as the HTTP API returns it")
+    _add_eval_arguments(sub.add_parser("eval", help="measure retrieval, citations, abstention, language, latency"))
     return p
+
+
+EVAL_GATES = {"min_support": "citation support", "min_hit5": "hit@5", "min_mrr": "MRR",
+              "min_answer_match": "answer match", "min_abstention_recall": "abstention recall",
+              "min_language": "answer-language accuracy"}
+
+
+def _add_eval_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("questions", nargs="*", type=Path, help="question files (JSONL, the seed set's format)")
+    p.add_argument("--dataset", choices=("seed", "arcd"), default=None,
+                   help="a bundled set with its own passages (default when no files: seed)")
+    p.add_argument("--split", choices=("train", "test"), default="test", help="ARCD split (default test)")
+    p.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    p.add_argument("--passages", nargs="+", type=Path, default=None,
+                   help="index these files/folders in a throwaway store instead of using the current index")
+    p.add_argument("--fields", default="", help="JSON field mapping for --passages (as in `rag ingest`)")
+    p.add_argument("--index-dir", type=Path, default=None,
+                   help="keep the throwaway index here and reuse it next time (default: a temporary folder)")
+    p.add_argument("--compare", default="", help="configurations side by side, e.g. dense,lexical,hybrid "
+                   "or extractive,openai or hybrid/openai (default: the configured mode/generator)")
+    p.add_argument("--out", type=Path, default=None, help="report folder (default eval/out/<dataset>-<time>)")
+    for flag, metric in EVAL_GATES.items():
+        p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=float, default=None, metavar="F",
+                       help=f"exit 1 if any configuration's {metric} is below F")
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -191,8 +219,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search,
-            "ask": cmd_ask}
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.command import run
+
+    if args.limit < 0:
+        raise InputError("--limit must be 0 or more")
+    return run(args, settings)
+
+
+COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search, "ask": cmd_ask,
+            "serve": cmd_serve, "eval": cmd_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,14 @@ from rag.types import Answer, Turn
 
 
 class KnowledgeBase:
-    def __init__(self, settings: Settings, *, embedder: Any = None) -> None:
+    def __init__(self, settings: Settings, *, embedder: Any = None,
+                 generators: Mapping[str, Generator] | None = None) -> None:
+        """`embedder` and `generators` (by name) replace the configured ones, e.g. with fakes in tests."""
         self.settings = settings
         self._embedder = embedder
         self.lock = RWLock()  # questions share it; ingest and remove take it alone
         self._retrievers: dict[str, Retriever] = {}
-        self._generators: dict[str, Generator] = {}
+        self._generators: dict[str, Generator] = dict(generators or {})
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -108,18 +110,18 @@ class KnowledgeBase:
         raise InputError(f"unknown generator {name!r} (use extractive or openai)")
 
     def ask(self, question: str, *, history: Sequence[Turn] = (), top_k: int | None = None,
-            mode: str | None = None, filters: Filters | None = None) -> Answer:
+            mode: str | None = None, filters: Filters | None = None, generator: str | None = None) -> Answer:
         from rag.pipeline import DEFAULT_MIN_SUPPORT, answer
 
         s = self.settings
         thresholds: float | dict[str, float] = s.min_support if s.min_support is not None else {
             "en": DEFAULT_MIN_SUPPORT["en"] if s.min_support_en is None else s.min_support_en,
             "ar": DEFAULT_MIN_SUPPORT["ar"] if s.min_support_ar is None else s.min_support_ar}
-        generator = self.generator()
+        chosen = self.generator(generator)
         with self.lock.read():
-            return answer(question, retriever=self.retriever(mode), generator=generator, history=history,
+            return answer(question, retriever=self.retriever(mode), generator=chosen, history=history,
                           top_k=top_k or s.top_k, filters=filters or Filters(), min_support=thresholds,
-                          condense=getattr(generator, "condense", None))
+                          condense=getattr(chosen, "condense", None))
 
     def search(self, question: str, *, top_k: int = 5, mode: str | None = None,
                filters: Filters | None = None) -> list[Hit]:

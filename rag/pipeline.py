@@ -46,13 +46,15 @@ def answer(question: str, *, retriever: Retriever, generator: Generator, history
     timings = {"retrieve": ms(retrieved - started), "generate": ms(generated - retrieved),
                "total": ms(generated - started)}
     threshold = min_support if isinstance(min_support, (int, float)) else min_support[language]
+    support = round(float(draft.support), 4)
     if draft.empty or draft.support < threshold:
         return Answer(answer=NOT_FOUND[language], language=language, abstained=True, citations=[],
-                      timings_ms=timings)
+                      support=support, timings_ms=timings)
     text, citations = attach_citations(draft)
     if draft.lead:
         text = f"{lead_text(len({c.doc_id for c in citations}), language)}\n{text}"
-    return Answer(answer=text, language=language, abstained=False, citations=citations, timings_ms=timings)
+    return Answer(answer=text, language=language, abstained=False, citations=citations, support=support,
+                  timings_ms=timings)
 
 
 def ms(seconds: float) -> float:

@@ -33,6 +33,8 @@ class Answer(BaseModel):
     language: Language
     abstained: bool
     citations: list[Citation]
+    support: float = Field(0.0, description="how closely the best evidence sentence matches the question; "
+                                             "below the language's threshold the answer abstains")
     timings_ms: dict[str, float]
 
 

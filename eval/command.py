@@ -1,0 +1,131 @@
+"""`rag eval`: pick the questions and the index, run the configurations, write the report, apply the gates.
+
+    rag eval                                  # seed questions over a throwaway index of data/articles
+    rag eval --dataset arcd --compare dense,lexical,hybrid
+    rag eval my_questions.jsonl               # against the current index (RAG_INDEX_DIR)
+    rag eval my_questions.jsonl --passages my_articles/ --min-support 0.9    # throwaway index, CI gate
+
+The exit code is 0 whatever the scores, unless a `--min-*` gate is given and a configuration falls below it
+(exit 1, one line per failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from eval.datasets import ARCD_DIR, SEED_QUESTIONS, Question, arcd, load_questions, write_jsonl
+from index.errors import InputError
+from index.loading import FieldMap
+from rag.kb import KnowledgeBase
+from rag.settings import Settings
+
+# --min-* flag (parsed by rag.cli) → the metric it gates
+GATES = {"min_support": "citation_support", "min_hit5": "hit@5", "min_mrr": "MRR",
+         "min_answer_match": "answer_match", "min_abstention_recall": "abstention_recall",
+         "min_language": "language_accuracy"}
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from eval import report
+    from eval.runner import evaluate, parse_configs
+
+    configs = parse_configs(args.compare, mode=settings.retrieval_mode, generator=settings.generator)
+    questions, passages, fields, name = _questions(args, settings)
+    if args.limit:
+        questions = questions[: args.limit]
+    if not questions:
+        raise InputError("no questions to evaluate")
+    with _knowledge_base(settings, passages, fields, args.index_dir) as (kb, where):
+        if not kb.docs():
+            raise InputError(f"the index at {where} is empty: ingest articles first, or pass --passages")
+        bar = tqdm(total=len(questions) * len(configs), unit=" q", desc="eval", file=sys.stderr, disable=None)
+        started = time.perf_counter()
+        results = evaluate(kb, questions, configs, tick=lambda: bar.update(1))
+        bar.close()
+        meta = {"dataset": name, "questions": f"{len(questions)} ({sum(q.answerable for q in questions)} answerable)",
+                "index": f"{where} ({len(kb.docs())} documents)", "embedder": kb.embedder_name,
+                "top_k": settings.top_k, "configurations": ", ".join(c.name for c in configs),
+                "run": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(time.perf_counter() - started, 1)}
+    out = args.out or Path("eval") / "out" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    metrics = report.write(results, out, meta)
+    _print_summary(metrics["summary"])
+    print(f"report: {out / 'report.md'}")
+    return _gates(args, metrics["summary"])
+
+
+Passages = list[Path] | list[dict] | None  # files/folders, or records to write as JSONL; None: the current index
+
+
+def _questions(args: argparse.Namespace, settings: Settings) -> tuple[list[Question], Passages, FieldMap, str]:
+    fields = FieldMap.parse(args.fields) if args.fields else FieldMap()
+    if args.questions and args.dataset:
+        raise InputError("give question files or --dataset, not both")
+    if args.questions:
+        questions = []
+        for path in args.questions:
+            if not path.is_file():
+                raise InputError(f"no such question file: {path}")
+            try:
+                questions += load_questions(path)
+            except (ValueError, KeyError) as exc:
+                raise InputError(f"{path}: not a question file in the seed set's format ({exc})") from exc
+        return questions, args.passages, fields, args.questions[0].stem
+    if args.dataset == "arcd":
+        if not ARCD_DIR.is_dir():
+            raise InputError(f"ARCD not found at {ARCD_DIR} (the shared datasets folder beside the project)")
+        records, questions = arcd(args.split)
+        return questions, records, FieldMap(), f"arcd-{args.split}"
+    return load_questions(SEED_QUESTIONS), args.passages or [settings.articles_dir], fields, "seed"
+
+
+@contextmanager
+def _knowledge_base(settings: Settings, passages: Passages, fields: FieldMap,
+                    index_dir: Path | None) -> Iterator[tuple[KnowledgeBase, str]]:
+    """The current index, or a throwaway one built from `passages` (kept only when `index_dir` is given)."""
+    if passages is None:
+        yield KnowledgeBase(settings), str(settings.chroma_url or settings.index_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
+        where = index_dir or Path(tmp)
+        paths = [p for p in passages if isinstance(p, Path)] or [
+            write_jsonl([r for r in passages if isinstance(r, dict)], where / "passages.jsonl")]
+        kb = KnowledgeBase(settings.model_copy(update={"index_dir": where, "chroma_url": None,
+                                                       "collection": "eval"}))
+        report = kb.ingest(paths, fields=fields)
+        if report.failed and not kb.docs():
+            raise InputError(f"could not read the passages: {report.failed[0].origin}: {report.failed[0].reason}")
+        shown = "the dataset's passages" if paths[0].name == "passages.jsonl" else ", ".join(map(str, paths))
+        yield kb, f"throwaway index of {shown}"
+
+
+def _print_summary(summary: dict) -> None:
+    keys = ["hit@1", "hit@5", "MRR", "citation_support", "citation_precision", "answer_match",
+            "abstention_recall", "language_accuracy", "total_ms_p50"]
+    print("configuration".ljust(24) + "".join(k[:12].rjust(13) for k in keys))
+    for name, m in summary.items():
+        cells = ["—" if m[k] is None else (f"{m[k]:.1f}" if k.endswith("p50") else f"{m[k]:.3f}") for k in keys]
+        print(name.ljust(24) + "".join(c.rjust(13) for c in cells))
+
+
+def _gates(args: argparse.Namespace, summary: dict) -> int:
+    failed = []
+    for flag, metric in GATES.items():
+        floor = getattr(args, flag)
+        if floor is None:
+            continue
+        for name, m in summary.items():
+            value = m[metric]
+            if value is None or value < floor:
+                shown = "not measurable on these questions" if value is None else f"{value:.3f}"
+                failed.append(f"rag eval: gate failed: {name} {metric} {shown} < {floor}")
+    for line in failed:
+        print(line, file=sys.stderr)
+    return 1 if failed else 0

@@ -1,0 +1,121 @@
+"""The evaluation loop over a real knowledge base (hash embedder, Chroma in a temp dir), with scripted generators.
+
+Degenerate strategies must score badly: abstaining on everything, and citing every retrieved passage.
+"""
+
+import pytest
+
+from eval.datasets import SEED_QUESTIONS, Question, load_questions
+from eval.runner import Config, evaluate, judge, parse_configs, summarize
+from index.errors import InputError
+from index.types import Hit
+from rag.generators import Draft, Evidence, Part
+from rag.types import Answer, Citation
+from tests.rag.conftest import make_kb
+
+
+class AbstainAll:
+    def generate(self, question, hits, language) -> Draft:
+        return Draft(parts=(), support=0.0)
+
+
+class CiteAll:
+    """One part per retrieved passage, each citing that passage: everything cited, always confident."""
+
+    def generate(self, question, hits: list[Hit], language) -> Draft:
+        parts = tuple(Part(text=h.chunk.text[:80], evidence=(Evidence(hit=h, sentence=h.chunk.text[:80],
+                                                                      start=h.chunk.start, end=h.chunk.start + 80),))
+                      for h in hits)
+        return Draft(parts=parts, support=1.0)
+
+
+class Recording:
+    """Extractive-like: quotes the first sentence of the top passage, and records everything it was given."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def generate(self, question, hits: list[Hit], language) -> Draft:
+        self.seen.append(question + " " + " ".join(h.chunk.text for h in hits))
+        if not hits:
+            return Draft(parts=(), support=0.0)
+        h = hits[0]
+        return Draft(parts=(Part(text=h.chunk.text, evidence=(Evidence(hit=h, sentence=h.chunk.text,
+                                                                       start=h.chunk.start, end=h.chunk.end),)),),
+                     support=1.0)
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory):
+    return make_kb(tmp_path_factory.mktemp("eval"), generators={"abstain": AbstainAll(), "cite-all": CiteAll()})
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_questions(SEED_QUESTIONS)
+
+
+def test_abstaining_on_everything_scores_badly(kb, questions):
+    m = summarize(evaluate(kb, questions, [Config("hybrid", "abstain")]))
+    assert m["citation_support"] == 0.0 and m["answer_match"] == 0.0 and m["citation_precision"] is None
+    assert m["abstention_recall"] == 1.0
+    assert m["abstention_precision"] == pytest.approx(3 / 24)  # right only on the 3 unanswerable of 24
+    assert m["answerable_abstained"] == 1.0 and m["ok"] < 0.5
+
+
+def test_citing_every_passage_scores_badly_on_precision_and_abstention(kb, questions):
+    results = evaluate(kb, questions, [Config("hybrid", "cite-all")])
+    m = summarize(results)
+    assert all(len(r.answer.citations) == 5 for r in results)
+    assert m["citation_precision"] < 0.5
+    assert m["abstention_recall"] == 0.0 and m["abstention_precision"] is None
+    unanswerable = [r for r in results if not r.question.answerable]
+    assert all(r.verdict == "miss" and "cannot answer" in r.reason for r in unanswerable)
+
+
+def test_the_generator_never_sees_the_gold_data(tmp_path):
+    recording = Recording()
+    kb = make_kb(tmp_path, generators={"recording": recording})
+    secret = Question(id="q1", question="Where did ISIS fighters go after Sirte?", lang="en", answerable=True,
+                      gold_docs=("GOLD-DOC-7f3a",), evidence_any=("EVIDENCE-9c1e",), answer_any=("ANSWER-4b2d",))
+    [result] = evaluate(kb, [secret], [Config("hybrid", "recording")])
+    assert recording.seen[-1].startswith(secret.question)
+    assert not any(s in seen for seen in recording.seen for s in ("GOLD-DOC-7f3a", "EVIDENCE-9c1e", "ANSWER-4b2d"))
+    assert result.verdict == "miss" and result.matched is False and result.rank is None
+
+
+def test_every_question_runs_under_every_configuration_in_order(kb, questions):
+    results = evaluate(kb, questions[:3], [Config("dense", "abstain"), Config("lexical", "cite-all")])
+    assert [(r.config, r.question.id) for r in results] == [
+        (c, q.id) for c in ("dense/abstain", "lexical/cite-all") for q in questions[:3]]
+    assert all(set(r.answer.timings_ms) == {"retrieve", "generate", "total"} for r in results)
+
+
+def citation(doc_id: str, text: str, n: int = 1) -> Citation:
+    return Citation(n=n, doc_id=doc_id, title="t", source="s", date="", url="", chunk_id="c", text=text,
+                    quote=text, start=0, end=len(text), score=1.0)
+
+
+def test_judge_explains_each_kind_of_miss():
+    q = Question(id="q", question="Who commands AFRICOM?", lang="en", answerable=True, gold_docs=("g",),
+                 evidence_any=("وولدهاوس",), answer_any=("Waldhauser",))
+    from eval.metrics import Passage
+
+    retrieved = (Passage("x", "..."), Passage("g", "الجنرال توماس وولدهاوس"))
+    arabic = Answer(answer="From 1 article:\nقال الجنرال توماس وولدهاوس [1]", language="en", abstained=False,
+                    citations=[citation("g", "الجنرال توماس وولدهاوس")], support=0.9, timings_ms={})
+    r = judge("c", q, retrieved, arabic)
+    assert r.rank == 2 and r.supported and r.precision == 1.0
+    assert r.verdict == "miss" and "none of answer_any" in r.reason and "written in ar, asked in en" in r.reason
+    english = arabic.model_copy(update={"answer": "From 1 article:\nGeneral Thomas Waldhauser commands it. [1]"})
+    assert judge("c", q, retrieved, english).verdict == "ok"
+    abstained = Answer(answer="The articles in the archive do not say.", language="en", abstained=True,
+                       citations=[], support=0.7, timings_ms={})
+    r = judge("c", q, retrieved, abstained)
+    assert r.verdict == "miss" and r.reason == "abstained (support 0.700); evidence retrieved at rank 2"
+
+
+def test_parse_configs_names_the_unknown_part():
+    assert [c.name for c in parse_configs("", mode="hybrid", generator="extractive")] == ["hybrid/extractive"]
+    with pytest.raises(InputError, match="'bm25'"):
+        parse_configs("dense,bm25", mode="hybrid", generator="extractive")
