@@ -81,3 +81,12 @@ def parse_date(value: object) -> str:
         return date.fromisoformat(s).isoformat()
     except ValueError:
         return find_date(s, head_chars=len(s))
+
+
+def month_of(name: str) -> int | None:
+    """The month a name means, in any of the spellings above (Arabic, Maghreb, Levantine, English).
+
+    >>> month_of("يوليه"), month_of("July"), month_of("Sirte")
+    (7, 7, None)
+    """
+    return _MONTH_NAMES.get(normalize(name).lower())

@@ -229,12 +229,13 @@ def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
         question = turns[-1].content
         if len(question) > MAX_QUESTION:
             raise ApiError(400, f"the question is too long ({len(question)} characters; at most {MAX_QUESTION})")
+        cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        if req.stream:
+            events = kb.ask_stream(_check(question), history=turns[:-1])
+            return StreamingResponse(_stream(cid, created, events), media_type="text/event-stream")
         result = kb.ask(_check(question), history=turns[:-1])
         content = result.answer + sources_text(result)
-        cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         citations = [c.model_dump() for c in result.citations]
-        if req.stream:
-            return StreamingResponse(_stream(cid, created, content, citations), media_type="text/event-stream")
         return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": content}}],
@@ -248,14 +249,25 @@ def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
     return app
 
 
-def _stream(cid: str, created: int, content: str, citations: list[dict[str, Any]]) -> Iterator[str]:
+def _stream(cid: str, created: int, events: Iterator[tuple[str, str] | Answer]) -> Iterator[str]:
+    """OpenAI-style chunks: the answer as each checked sentence is ready, then its sources and citations.
+
+    Unchecked text (a sentence the local model is still writing) is never sent: a client that appends
+    deltas must end up with exactly the checked answer.
+    """
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    for piece in re.findall(r"\S+\s*|\s+", content):
-        yield chunk({"content": piece})
-    yield chunk({}, "stop", citations=citations)
+    try:
+        for event in events:
+            if isinstance(event, Answer):
+                yield chunk({"content": sources_text(event)})
+                yield chunk({}, "stop", citations=[c.model_dump() for c in event.citations])
+            elif event[0] == "text":
+                yield chunk({"content": event[1]})
+    except RagError as exc:
+        yield f"data: {json.dumps({'error': {'message': str(exc), 'type': 'server_error'}})}\n\n"
     yield "data: [DONE]\n\n"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from index.arabic import ARABIC_LETTER, LATIN_LETTER
-from rag.generators import Draft, Evidence, Generator
+from rag.generators import Draft, Evidence, Generator, Writer
 from rag.retrieval import NO_FILTERS, Filters, Retriever
 from rag.types import Answer, Citation, Language, Turn
 
@@ -32,40 +32,65 @@ DEFAULT_MIN_SUPPORT: dict[str, float] = {"en": 0.78, "ar": 0.82}
 Condense = Callable[[str, Sequence[Turn]], str]  # (follow-up, history) → a standalone question
 
 
-def answer(question: str, *, retriever: Retriever, generator: Generator, history: Sequence[Turn] = (),
-           top_k: int = 5, filters: Filters = NO_FILTERS,
-           min_support: float | Mapping[str, float] = DEFAULT_MIN_SUPPORT, condense: Condense | None = None) -> Answer:
-    """Answer `question` from the archive, or say plainly that the archive does not hold the answer."""
+def answer(question: str, *, retriever: Retriever, generator: Generator, writer: Writer | None = None,
+           history: Sequence[Turn] = (), top_k: int = 5, filters: Filters = NO_FILTERS,
+           min_support: float | Mapping[str, float] = DEFAULT_MIN_SUPPORT, condense: Condense | None = None,
+           on_text: Callable[[str], None] | None = None, on_draft: Callable[[str], None] | None = None) -> Answer:
+    """Answer `question` from the archive, or say plainly that the archive does not hold the answer.
+
+    With a `writer`, the draft's sentences are rewritten in the question's language after the decision not to
+    abstain. `on_text` receives the answer as it grows, a checked sentence at a time (with its marker);
+    `on_draft` the sentence the writer is still writing, unchecked, for display only.
+    """
     started = time.perf_counter()
     language = question_language(question)
     query = condense(question, history) if (condense and history) else retrieval_query(question, history)
     hits = retriever.retrieve(query, top_k, filters)
     retrieved = time.perf_counter()
     draft = generator.generate(question, hits, language)
-    generated = time.perf_counter()
-    timings = {"retrieve": ms(retrieved - started), "generate": ms(generated - retrieved),
-               "total": ms(generated - started)}
     threshold = min_support if isinstance(min_support, (int, float)) else min_support[language]
     support = round(float(draft.support), 4)
     if draft.empty or draft.support < threshold:
-        return Answer(answer=NOT_FOUND[language], language=language, abstained=True, citations=[],
-                      support=support, timings_ms=timings)
-    text, citations = attach_citations(draft)
-    if draft.lead:
-        text = f"{lead_text(len({c.doc_id for c in citations}), language)}\n{text}"
-    return Answer(answer=text, language=language, abstained=False, citations=citations, support=support,
-                  timings_ms=timings)
+        emit = Emitter(on_text, NOT_FOUND[language])
+        return Answer(answer=emit.text, language=language, abstained=True, citations=[], support=support,
+                      timings_ms=timings(started, retrieved))
+    markers, citations = number_citations(draft)
+    emit = Emitter(on_text, f"{lead_text(len({c.doc_id for c in citations}), language)}\n" if draft.lead else "")
+    parts = writer.write(question, draft.parts, language, on_draft) if writer else draft.parts
+    for i, (part, mark) in enumerate(zip(parts, markers, strict=True)):
+        emit(f"{chr(10) if i else ''}{part.text.strip()} {mark}")
+    return Answer(answer=emit.text, language=language, abstained=False, citations=citations, support=support,
+                  timings_ms=timings(started, retrieved))
+
+
+class Emitter:
+    """Collects the answer text and passes each new piece on to `on_text`."""
+
+    def __init__(self, on_text: Callable[[str], None] | None, first: str) -> None:
+        self.on_text, self.text = on_text, ""
+        if first:
+            self(first)
+
+    def __call__(self, piece: str) -> None:
+        self.text += piece
+        if self.on_text is not None:
+            self.on_text(piece)
+
+
+def timings(started: float, retrieved: float) -> dict[str, float]:
+    done = time.perf_counter()
+    return {"retrieve": ms(retrieved - started), "generate": ms(done - retrieved), "total": ms(done - started)}
 
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def attach_citations(draft: Draft) -> tuple[str, list[Citation]]:
-    """Markers numbered by first use; one citation per distinct evidence sentence, each one used."""
+def number_citations(draft: Draft) -> tuple[list[str], list[Citation]]:
+    """Each part's markers ("[1][2]"), numbered by first use; one citation per distinct evidence sentence."""
     numbers: dict[tuple[str, int], int] = {}
     citations: list[Citation] = []
-    lines = []
+    markers = []
     for part in draft.parts:
         marks = []
         for ev in part.evidence:
@@ -73,8 +98,8 @@ def attach_citations(draft: Draft) -> tuple[str, list[Citation]]:
                 numbers[ev.key] = len(numbers) + 1
                 citations.append(_citation(numbers[ev.key], ev))
             marks.append(f"[{numbers[ev.key]}]")
-        lines.append(f"{part.text.strip()} {''.join(dict.fromkeys(marks))}")
-    return "\n".join(lines), citations
+        markers.append("".join(dict.fromkeys(marks)))
+    return markers, citations
 
 
 def _citation(n: int, ev: Evidence) -> Citation:

@@ -28,9 +28,10 @@ class Settings(BaseSettings):
     min_support_en: float | None = None  # abstain below this evidence score (default: the calibrated value)
     min_support_ar: float | None = None
     min_support: float | None = None  # one value for both languages (overrides the two above)
-    generator: str = "extractive"  # extractive | openai
+    generator: str = "extractive"  # extractive | openai | llamacpp
     llm_url: str | None = None  # OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1
-    llm_model: str = "default"
+    llm_model: str = "default"  # openai: the model name; llamacpp: "default" (bundled Qwen2.5) or a .gguf path
+    llm_threads: int = 2  # llamacpp: CPU threads
     llm_api_key: str = "not-needed"
     llm_timeout: float = 120.0
     api_key: str | None = None  # when set, /api and /v1 (and the UI) need it; uploads/deletes always do

@@ -28,6 +28,7 @@ CSS = """
 .rag-source { border-top: 1px solid #ddd; padding: 6px 0; }
 .rag-source mark { background: #ffe58a; color: inherit; padding: 0 2px; }
 .rag-meta { color: #666; font-size: 0.9em; }
+.rag-draft { color: #888; font-style: italic; }
 """
 
 EXAMPLES = [
@@ -96,17 +97,20 @@ def respond(kb: KnowledgeBase, message: str, history: list[Any], top_k: float, d
     if len(message) > MAX_QUESTION_CHARS:
         yield f"The question is too long (at most {MAX_QUESTION_CHARS} characters)."
         return
+    text, d = "", direction(message)
     try:
-        result = kb.ask(message, history=history_turns(history), top_k=int(top_k),
-                        filters=Filters(date_from=date_from.strip(), date_to=date_to.strip()))
+        for event in kb.ask_stream(message, history=history_turns(history), top_k=int(top_k),
+                                   filters=Filters(date_from=date_from.strip(), date_to=date_to.strip())):
+            if isinstance(event, Answer):
+                yield answer_html(event)
+            elif event[0] == "text":
+                text += event[1]
+                yield f'<div class="rag-answer" dir="{d}">{esc(text)}</div>'
+            else:  # the sentence the local model is writing: shown muted until it is checked
+                draft = f'<span class="rag-draft" title="checked before it is kept">{esc(event[1])}</span>'
+                yield f'<div class="rag-answer" dir="{d}">{esc(text)}<br>{draft}</div>'
     except RagError as exc:
         yield f'<div class="rag-abstained" dir="ltr">Error: {html.escape(str(exc))}</div>'
-        return
-    if not result.abstained:
-        words = re.findall(r"\S+\s*", result.answer)
-        for i in range(0, len(words), 6):
-            yield answer_html(result, partial="".join(words[: i + 6]))
-    yield answer_html(result)
 
 
 def build_ui(kb: KnowledgeBase) -> Any:

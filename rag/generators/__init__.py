@@ -3,12 +3,17 @@
     extractive.py   offline, no LLM: picks the sentences that answer the question (the default)
     openai.py       any OpenAI-compatible server, every generated sentence checked against its sources
 
+and the writer swap point: a draft's sentences → the same sentences in the question's language.
+
+    grounded.py     a small chat model restates each evidence sentence, checked, falling back to the quote
+
 A generator never numbers citations itself: each `Part` names the `Evidence` it rests on and
 `rag.pipeline` turns that into [n] markers and `Citation`s, so markers and citations always agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,3 +55,8 @@ class Draft:
 
 class Generator(Protocol):
     def generate(self, question: str, hits: list[Hit], language: Language) -> Draft: ...
+
+
+class Writer(Protocol):
+    def write(self, question: str, parts: Sequence[Part], language: Language,
+              on_draft: Callable[[str], None] | None = None) -> Iterable[Part]: ...

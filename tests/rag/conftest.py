@@ -13,13 +13,13 @@ from tests.conftest import ARTICLES
 from tests.fakes import HashEmbedder
 
 
-def make_kb(tmp_path, generators=None, **settings) -> KnowledgeBase:
+def make_kb(tmp_path, generators=None, writers=None, **settings) -> KnowledgeBase:
     corpus = tmp_path / "articles"
     if not corpus.exists():
         shutil.copytree(ARTICLES, corpus)
     s = Settings(index_dir=tmp_path / "index", collection="apitest", min_support=0.0, chunk_tokens=80,
                  chunk_overlap=20, articles_dir=corpus, **settings)
-    kb = KnowledgeBase(s, embedder=HashEmbedder(), generators=generators)
+    kb = KnowledgeBase(s, embedder=HashEmbedder(), generators=generators, writers=writers)
     kb.ingest([corpus])
     return kb
 

@@ -1,0 +1,116 @@
+"""The local-LLM path with a scripted chat model: evidence first, one checked translation per sentence, fallback.
+
+The knowledge base is the seed articles with the hash embedder; the writer's similarity floor is 0 here (the hash
+embedder cannot compare English with Arabic) except where a test checks it.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from index.types import Chunk, Hit
+from rag.generators import Evidence, Part
+from rag.generators.grounded import GroundedWriter
+from rag.pipeline import NOT_FOUND
+from tests.fakes import HashEmbedder
+from tests.rag.conftest import make_kb
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    finish_reason: str = "stop"
+
+
+class ScriptedChat:
+    """Replies from a script, in order; streams each reply word by word; records the messages it was sent."""
+
+    def __init__(self, *replies: str | Reply) -> None:
+        self.replies = [r if isinstance(r, Reply) else Reply(r) for r in replies]
+        self.sent: list[list[dict[str, str]]] = []
+
+    def chat(self, messages, *, max_tokens, on_token=None):
+        self.sent.append(messages)
+        reply = self.replies[min(len(self.sent), len(self.replies)) - 1]
+        for word in reply.text.split(" "):
+            if on_token:
+                on_token(word + " ")
+        return reply
+
+
+def part(sentence: str) -> Part:
+    chunk = Chunk(chunk_id="c", doc_id="d", text=sentence, start=0, end=len(sentence), position=0, title="t")
+    return Part(text=sentence, evidence=(Evidence(hit=Hit(chunk=chunk, score=1.0), sentence=sentence, start=0,
+                                                  end=len(sentence)),))
+
+
+AR = "وقال الجنرال توماس وولدهاوس إن عدد المقاتلين تراجع إلى 200 عنصر في سرت."
+
+
+def writer(*replies: str | Reply, min_similarity: float = 0.0) -> tuple[GroundedWriter, ScriptedChat]:
+    chat = ScriptedChat(*replies)
+    return GroundedWriter(chat, HashEmbedder(), min_similarity=min_similarity), chat
+
+
+def test_a_faithful_translation_replaces_the_arabic_sentence():
+    w, chat = writer("General Thomas Waldhauser said the number of fighters in Sirte fell to 200.")
+    [out] = w.write("How many fighters?", [part(AR)], "en")
+    assert out.text == "General Thomas Waldhauser said the number of fighters in Sirte fell to 200."
+    assert out.evidence == part(AR).evidence
+    assert chat.sent[0][-1]["content"] == AR  # the model gets the evidence sentence only: no question to answer
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    ("General Thomas Waldhauser said the number fell to 2,000 in Sirte.", "numbers not in the evidence"),
+    ("General Thomas Waldhauser said the number of fighters fell in Sirte.", "numbers dropped"),
+    ("General John Smith said the number of fighters in Sirte fell to 200.", "names not in the evidence"),
+    (Reply("General Thomas Waldhauser said the number of", "length"), "cut off"),
+    ("", "no reply"),
+])
+def test_a_sentence_that_fails_a_check_falls_back_to_the_evidence(reply, reason):
+    w, _ = writer(reply)
+    [out] = w.write("How many fighters?", [part(AR)], "en")
+    assert out.text == AR
+    assert reason in w.last_checks[0].reason
+
+
+def test_a_translation_far_from_the_evidence_in_meaning_falls_back():
+    w, _ = writer("The weather in Sirte was sunny with 200 clouds.", min_similarity=0.5)
+    [out] = w.write("How many fighters?", [part(AR)], "en")
+    assert out.text == AR and "meaning drifted" in w.last_checks[0].reason
+
+
+def test_evidence_already_in_the_question_language_is_quoted_without_calling_the_model():
+    w, chat = writer("should not be used")
+    [out] = w.write("كم عدد المقاتلين؟", [part(AR)], "ar")
+    assert out.text == AR and chat.sent == []
+
+
+def test_labels_quotes_and_markers_the_model_adds_are_cleaned():
+    w, _ = writer('Translation: "General Thomas Waldhauser said the fighters in Sirte fell to 200 [1]."')
+    [out] = w.write("How many?", [part(AR)], "en")
+    assert out.text == "General Thomas Waldhauser said the fighters in Sirte fell to 200."
+
+
+def test_the_pipeline_streams_the_lead_then_each_checked_sentence_with_its_marker(tmp_path):
+    chat = ScriptedChat("ISIS fighters moved to Bani Walid and Zliten, west of Sirte.")
+    kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": GroundedWriter(chat, HashEmbedder(),
+                                                                                     min_similarity=0.0)})
+    events = list(kb.ask_stream("Where did ISIS fighters go after they left Sirte?"))
+    answer = events[-1]
+    texts = [e[1] for e in events[:-1] if e[0] == "text"]
+    drafts = [e[1] for e in events[:-1] if e[0] == "draft"]
+    assert "".join(texts) == answer.answer
+    assert texts[0].startswith("From ") and texts[0].endswith(":\n")
+    assert all(t.rstrip().endswith("]") for t in texts[1:])
+    assert drafts and drafts[-1].startswith("ISIS fighters moved to")
+    assert len(chat.sent) >= 1 and not answer.abstained
+    assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
+
+
+def test_the_local_model_is_not_called_when_the_archive_does_not_hold_the_answer(tmp_path):
+    chat = ScriptedChat("anything")
+    kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": GroundedWriter(chat, HashEmbedder())})
+    kb.settings.min_support = 1.01  # nothing can be supported
+    result = kb.ask("Where did ISIS fighters go after they left Sirte?")
+    assert result.abstained and result.answer == NOT_FOUND["en"] and chat.sent == []
