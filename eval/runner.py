@@ -29,7 +29,7 @@ from eval.metrics import (
 )
 from index.errors import InputError
 from rag.kb import KnowledgeBase
-from rag.pipeline import lead_text
+from rag.pipeline import TRANSLATION_NOTE, lead_text
 from rag.types import Answer
 
 MODES = ("dense", "lexical", "hybrid")
@@ -108,9 +108,10 @@ def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer)
     cited = [Passage(c.doc_id, c.text) for c in ans.citations]
     rank = first_hit_rank(retrieved, q.gold_docs, q.evidence_any) if q.answerable else None
     lead = lead_text(len({c.doc_id for c in ans.citations}), ans.language) if ans.citations else ""
-    language = text_language(answer_body(ans.answer, lead))
+    body = answer_body(ans.answer, lead).replace(TRANSLATION_NOTE[ans.language], "")  # the note is not the answer
+    language = text_language(body)
     supported = any(holds_evidence(p, q.gold_docs, q.evidence_any) for p in cited) if q.answerable else None
-    matched = contains_any(answer_body(ans.answer, lead), q.answer_any) if q.answerable and q.answer_any else None
+    matched = contains_any(body, q.answer_any) if q.answerable and q.answer_any else None
     reasons = []
     if not q.answerable:
         if not ans.abstained:

@@ -24,6 +24,12 @@ NOT_FOUND = {
     "en": "The articles in the archive do not say.",
     "ar": "لا تذكر المقالات الموجودة في الأرشيف ذلك.",
 }
+# After an answer with sentences the local model translated: they are checked, but a small model's translation
+# can still shift the meaning, and the reader should know to compare with the quotes.
+TRANSLATION_NOTE = {
+    "en": "(Machine-translated from the quoted Arabic sentences by a local model; compare with the sources.)",
+    "ar": "(ترجمة آلية بنموذج محلي للجمل المقتبسة؛ قارنها بالمصادر.)",
+}
 # Abstain when the best question–sentence cosine is below this, by question language (questions in English
 # meet Arabic text at lower similarities). Calibrated by eval/calibrate_abstention.py; see the README.
 DEFAULT_MIN_SUPPORT: dict[str, float] = {"en": 0.78, "ar": 0.82}
@@ -57,8 +63,12 @@ def answer(question: str, *, retriever: Retriever, generator: Generator, writer:
     markers, citations = number_citations(draft)
     emit = Emitter(on_text, f"{lead_text(len({c.doc_id for c in citations}), language)}\n" if draft.lead else "")
     parts = writer.write(question, draft.parts, language, on_draft) if writer else draft.parts
-    for i, (part, mark) in enumerate(zip(parts, markers, strict=True)):
+    translated = 0
+    for i, (part, original, mark) in enumerate(zip(parts, draft.parts, markers, strict=True)):
         emit(f"{chr(10) if i else ''}{part.text.strip()} {mark}")
+        translated += part.text != original.text
+    if translated:
+        emit(f"\n{TRANSLATION_NOTE[language]}")
     return Answer(answer=emit.text, language=language, abstained=False, citations=citations, support=support,
                   timings_ms=timings(started, retrieved))
 

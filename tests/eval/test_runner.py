@@ -119,3 +119,16 @@ def test_parse_configs_names_the_unknown_part():
     assert [c.name for c in parse_configs("", mode="hybrid", generator="extractive")] == ["hybrid/extractive"]
     with pytest.raises(InputError, match="'bm25'"):
         parse_configs("dense,bm25", mode="hybrid", generator="extractive")
+
+
+def test_the_translation_note_does_not_make_an_arabic_answer_count_as_english():
+    from eval.metrics import Passage
+    from rag.pipeline import TRANSLATION_NOTE
+
+    q = Question(id="q", question="Where did they go?", lang="en", answerable=True, gold_docs=("g",),
+                 evidence_any=("بني وليد",), answer_any=("Bani Walid",))
+    text = f"From 1 article:\nانتقلوا إلى بني وليد [1]\n{TRANSLATION_NOTE['en']}"
+    ans = Answer(answer=text, language="en", abstained=False, citations=[citation("g", "انتقلوا إلى بني وليد")],
+                 support=0.9, timings_ms={})
+    r = judge("c", q, (Passage("g", "انتقلوا إلى بني وليد"),), ans)
+    assert r.answer_language == "ar" and "written in ar" in r.reason

@@ -11,7 +11,7 @@ import pytest
 from index.types import Chunk, Hit
 from rag.generators import Evidence, Part
 from rag.generators.grounded import GroundedWriter
-from rag.pipeline import NOT_FOUND
+from rag.pipeline import NOT_FOUND, TRANSLATION_NOTE
 from tests.fakes import HashEmbedder
 from tests.rag.conftest import make_kb
 
@@ -58,6 +58,7 @@ def test_a_faithful_translation_replaces_the_arabic_sentence():
     assert out.text == "General Thomas Waldhauser said the number of fighters in Sirte fell to 200."
     assert out.evidence == part(AR).evidence
     assert chat.sent[0][-1]["content"] == AR  # the model gets the evidence sentence only: no question to answer
+    assert "How many" not in str(chat.sent[0])
 
 
 @pytest.mark.parametrize(("reply", "reason"), [
@@ -102,10 +103,27 @@ def test_the_pipeline_streams_the_lead_then_each_checked_sentence_with_its_marke
     drafts = [e[1] for e in events[:-1] if e[0] == "draft"]
     assert "".join(texts) == answer.answer
     assert texts[0].startswith("From ") and texts[0].endswith(":\n")
-    assert all(t.rstrip().endswith("]") for t in texts[1:])
+    assert all(t.rstrip().endswith("]") for t in texts[1:] if t != "\n" + TRANSLATION_NOTE["en"])
     assert drafts and drafts[-1].startswith("ISIS fighters moved to")
     assert len(chat.sent) >= 1 and not answer.abstained
     assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
+
+
+class Translating:
+    """A writer that 'translates' every part into a fixed English sentence."""
+
+    def write(self, question, parts, language, on_draft=None):
+        return [Part(text=f"English sentence {i}.", evidence=p.evidence) for i, p in enumerate(parts)]
+
+
+def test_an_answer_with_translated_sentences_ends_with_a_note_saying_so(tmp_path):
+    kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": Translating()})
+    result = kb.ask("Where did ISIS fighters go after they left Sirte?")
+    lines = result.answer.splitlines()
+    assert lines[1] == "English sentence 0. [1]" and lines[-1] == TRANSLATION_NOTE["en"]
+    assert "ترجمة آلية" in kb.ask("إلى أين انتقل مقاتلو داعش بعد خروجهم من سرت؟").answer.splitlines()[-1]
+    plain = make_kb(tmp_path / "plain").ask("Where did ISIS fighters go after they left Sirte?")
+    assert TRANSLATION_NOTE["en"] not in plain.answer  # quotes alone carry no note
 
 
 def test_the_local_model_is_not_called_when_the_archive_does_not_hold_the_answer(tmp_path):
@@ -114,3 +132,34 @@ def test_the_local_model_is_not_called_when_the_archive_does_not_hold_the_answer
     kb.settings.min_support = 1.01  # nothing can be supported
     result = kb.ask("Where did ISIS fighters go after they left Sirte?")
     assert result.abstained and result.answer == NOT_FOUND["en"] and chat.sent == []
+
+
+@pytest.mark.llm
+@pytest.mark.model
+@pytest.mark.slow
+def test_real_model_answer_is_grounded_sentence_by_sentence(tmp_path, e5_embedder):
+    """With the real model every answer sentence is either a translation that passed its checks or the quote itself."""
+    pytest.importorskip("xllamacpp")
+    from index.errors import ModelError
+    from rag.kb import KnowledgeBase
+    from rag.settings import Settings
+    from tests.conftest import ARTICLES, MODEL_CACHE
+
+    kb = KnowledgeBase(Settings(index_dir=tmp_path, model_dir=MODEL_CACHE, collection="llm", generator="llamacpp"),
+                       embedder=e5_embedder)
+    try:
+        writer = kb.writer()
+    except ModelError as e:
+        pytest.skip(f"local LLM model not available: {e}")
+    kb.ingest([ARTICLES])
+    events = list(kb.ask_stream("Who is the commander of AFRICOM mentioned in the reports?"))
+    answer = events[-1]
+    assert not answer.abstained and answer.citations
+    lines = [ln for ln in answer.answer.splitlines()[1:] if ln != TRANSLATION_NOTE["en"]]  # after the lead
+    assert answer.answer.splitlines()[0].startswith("From ")
+    assert len(lines) == len(answer.citations) == len(writer.last_checks)
+    for line, citation, check in zip(lines, answer.citations, writer.last_checks):
+        body = line.rsplit(" [", 1)[0]
+        assert line.endswith(f"[{citation.n}]")
+        assert body == citation.quote if not check.ok else body != citation.quote
+    assert "".join(e[1] for e in events[:-1] if e[0] == "text") == answer.answer
