@@ -252,8 +252,9 @@ def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
 def _stream(cid: str, created: int, events: Iterator[tuple[str, str] | Answer]) -> Iterator[str]:
     """OpenAI-style chunks: the answer as each checked sentence is ready, then its sources and citations.
 
-    Unchecked text (a sentence the local model is still writing) is never sent: a client that appends
-    deltas must end up with exactly the checked answer.
+    Content deltas carry checked text only, so a client that appends them ends up with exactly the checked
+    answer. The sentence the local model is still writing rides along token by token in a `draft` field
+    beside an empty delta (the whole sentence so far, for a live preview; standard clients ignore it).
     """
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
@@ -268,6 +269,8 @@ def _stream(cid: str, created: int, events: Iterator[tuple[str, str] | Answer]) 
                 yield chunk({}, "stop", citations=[c.model_dump() for c in event.citations])
             elif event[0] == "text":
                 yield chunk({"content": event[1]})
+            else:
+                yield chunk({}, draft=event[1])
     except RagError as exc:
         yield f"data: {json.dumps({'error': {'message': str(exc), 'type': 'server_error'}})}\n\n"
     yield "data: [DONE]\n\n"

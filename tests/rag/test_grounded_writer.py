@@ -163,3 +163,23 @@ def test_real_model_answer_is_grounded_sentence_by_sentence(tmp_path, e5_embedde
         assert line.endswith(f"[{citation.n}]")
         assert body == citation.quote if not check.ok else body != citation.quote
     assert "".join(e[1] for e in events[:-1] if e[0] == "text") == answer.answer
+
+
+def test_the_openai_stream_carries_checked_sentences_as_content_and_the_draft_beside_it(tmp_path):
+    from openai import OpenAI
+
+    from rag.api import MODEL_ID, create_app
+    from tests.rag.conftest import LiveServer
+
+    chat = ScriptedChat("ISIS fighters moved to Bani Walid and Zliten, west of Sirte.")
+    kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": GroundedWriter(chat, HashEmbedder(),
+                                                                                     min_similarity=0.0)})
+    question = [{"role": "user", "content": "Where did ISIS fighters go after they left Sirte?"}]
+    with LiveServer(create_app(kb, with_ui=False)) as server:
+        client = OpenAI(base_url=f"{server.url}/v1", api_key="unused")
+        chunks = list(client.chat.completions.create(model=MODEL_ID, stream=True, messages=question))
+        plain = client.chat.completions.create(model=MODEL_ID, messages=question).choices[0].message.content
+    drafts = [c.model_extra["draft"] for c in chunks if (c.model_extra or {}).get("draft")]
+    assert drafts and drafts[-1].startswith("ISIS fighters moved to")
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == plain  # drafts never enter the content
+    assert chunks[-1].model_extra["citations"]
