@@ -17,7 +17,8 @@ from eval.runner import RETRIEVE_K, STAGES, Result, summarize
 COLUMNS = [("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("MRR", "MRR"),
            ("citation_support", "citation support"), ("citation_precision", "citation precision"),
            ("answer_match", "answer match"), ("abstention_precision", "abstention P"),
-           ("abstention_recall", "abstention R"), ("language_accuracy", "language"), ("ok", "all ok"),
+           ("abstention_recall", "abstention R"), ("language_accuracy", "language"),
+           ("translations_kept", "translations kept"), ("ok", "all ok"),
            ("total_ms_p50", "total p50 ms"), ("total_ms_p95", "total p95 ms")]
 
 
@@ -53,7 +54,8 @@ def question_record(r: Result) -> dict[str, Any]:
             "cited": [{"n": c.n, "doc_id": c.doc_id, "quote": c.quote,
                        "holds_evidence": holds_evidence_of(r, c.doc_id, c.text)} for c in a.citations],
             "citation_supported": r.supported, "citation_precision": r.precision, "answer_match": r.matched,
-            "verdict": r.verdict, "reason": r.reason, "timings_ms": a.timings_ms}
+            "translations": list(r.translations), "verdict": r.verdict, "reason": r.reason,
+            "timings_ms": a.timings_ms}
 
 
 def holds_evidence_of(r: Result, doc_id: str, text: str) -> bool:
@@ -73,7 +75,8 @@ def markdown(results: Sequence[Result], total: Mapping[str, Any], by_lang: Mappi
               "(answerable questions). Citation support: a cited passage holds the evidence. Citation precision: "
               "share of all citations whose passage holds it. Answer match: the answer names one of `answer_any`. "
               "Abstention P/R: on saying \"not in the archive\", positive = unanswerable. Language: the answer text "
-              "is written in the question's language. Strings compared after Arabic normalisation.", "",
+              "is written in the question's language. Translations kept: share of the local model's translated "
+              "sentences that passed their checks. Strings compared after Arabic normalisation.", "",
               "## Latency (ms)", "",
               _table_head(["configuration"] + [f"{s} {p}" for s in STAGES for p in ("p50", "p95")])]
     lines += [_row([name] + [_fmt(m[f"{s}_ms_{p}"], "ms") for s in STAGES for p in ("p50", "p95")])

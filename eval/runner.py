@@ -83,6 +83,7 @@ class Result:
     precision: float | None  # share of citations holding the evidence (None: nothing cited)
     matched: bool | None  # the answer names one of answer_any (answerable questions with answer_any)
     answer_language: str
+    translations: tuple[str, ...]  # the local-LLM writer's verdict per translated sentence ("kept" or why not)
     verdict: str  # "ok" or "miss"
     reason: str  # why a miss was a miss
 
@@ -93,18 +94,25 @@ def evaluate(kb: KnowledgeBase, questions: Sequence[Question], configs: Sequence
     top 10 for the retrieval metrics (after, so the answer's timing never profits from a cached query vector)."""
     results = []
     for config in configs:
-        retriever = kb.retriever(config.mode)
+        retriever, writer = kb.retriever(config.mode), kb.writer(config.generator)
         kb.ask("warm-up: load the models and indexes before timing", mode=config.mode, generator=config.generator)
         for q in questions:
             ans = kb.ask(q.question, mode=config.mode, generator=config.generator)
+            checks = tuple(c.reason or "kept" for c in getattr(writer, "last_checks", ())
+                           if c.reason != "already in the question's language") if writer and not ans.abstained else ()
             hits = retriever.retrieve(q.question, RETRIEVE_K)
-            results.append(judge(config.name, q, tuple(Passage(h.chunk.doc_id, h.chunk.text) for h in hits), ans))
+            results.append(judge(config.name, q, tuple(Passage(h.chunk.doc_id, h.chunk.text) for h in hits), ans,
+                                 checks))
             tick()
     return results
 
 
-def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer) -> Result:
-    """Score one answer against the question's gold data, and say in words what went wrong."""
+def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer,
+          translations: tuple[str, ...] = ()) -> Result:
+    """Score one answer against the question's gold data, and say in words what went wrong.
+
+    `translations`: the writer's verdict on each sentence it translated ("kept" or why it was rejected).
+    """
     cited = [Passage(c.doc_id, c.text) for c in ans.citations]
     rank = first_hit_rank(retrieved, q.gold_docs, q.evidence_any) if q.answerable else None
     lead = lead_text(len({c.doc_id for c in ans.citations}), ans.language) if ans.citations else ""
@@ -127,9 +135,13 @@ def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer)
             reasons.append("the answer names none of answer_any")
     if q.lang and language and language != q.lang:
         reasons.append(f"answer written in {language}, asked in {q.lang}")
+    if translations and any(t != "kept" for t in translations):
+        rejected = "; ".join(dict.fromkeys(t for t in translations if t != "kept"))
+        reasons.append(f"translations kept {translations.count('kept')} of {len(translations)} ({rejected})")
     return Result(config=config, question=q, retrieved=retrieved, answer=ans, rank=rank, supported=supported,
                   precision=citation_precision(cited, q.gold_docs, q.evidence_any), matched=matched,
-                  answer_language=language, verdict="miss" if reasons else "ok", reason="; ".join(reasons))
+                  answer_language=language, translations=translations, verdict="miss" if reasons else "ok",
+                  reason="; ".join(reasons))
 
 
 def summarize(results: Sequence[Result]) -> dict[str, float | int | None]:
@@ -150,6 +162,7 @@ def summarize(results: Sequence[Result]) -> dict[str, float | int | None]:
         "answerable_abstained": mean(r.answer.abstained for r in answerable),
         "language_accuracy": mean(r.answer_language == r.question.lang for r in results if r.question.lang),
         "ok": mean(r.verdict == "ok" for r in results),
+        "translations_kept": mean(t == "kept" for r in results for t in r.translations),
     }
     for stage in STAGES:
         values = [r.answer.timings_ms.get(stage, 0.0) for r in results]

@@ -6,7 +6,8 @@ language (Arabic into English for an English question). It is asked to translate
 question, a 1.5B model answers it from its own "knowledge" (a first version wrote "450 kilometres east of
 Tripoli" for where ISIS went). Each sentence it writes is then checked against its evidence:
 
-- numbers: every number it states is in the evidence (or the question), and every number of the evidence is kept;
+- numbers: every number it states is in the evidence, as digits or words (or in the question), and every number
+  the evidence writes in digits is kept;
 - names: every capitalised word after the first is in the question or the evidence, or sounds like a word of
   the evidence (`consonant_skeleton`: "Waldhauser" ~ "وولدهاوس", "Zliten" ~ "زليتن");
 - meaning: its embedding is close to the evidence's (cross-lingual cosine ≥ `min_similarity`).
@@ -102,7 +103,7 @@ class GroundedWriter:
         if not written:
             return Check(False, "no reply, or cut off at max_tokens")
         stated, source = numbers_in(written), numbers_in(evidence)
-        if not stated <= source | numbers_in(question):
+        if not stated <= source | number_words(evidence) | numbers_in(question):
             return Check(False, f"numbers not in the evidence: {sorted(stated - source)}")
         if not source <= stated:
             return Check(False, f"numbers dropped: {sorted(source - stated)}")
@@ -204,3 +205,34 @@ def _similar(name: str, word: str) -> bool:
     if name == word or (len(word) >= 2 and name.startswith(word) and len(name) - len(word) <= 1):
         return True
     return min(len(name), len(word)) >= 3 and SequenceMatcher(None, name, word).ratio() >= 0.75
+
+
+_UNITS = {"واحد": 1, "اثنان": 2, "اثنين": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5,
+          "خمسه": 5, "ست": 6, "سته": 6, "سبع": 7, "سبعه": 7, "ثمان": 8, "ثماني": 8, "ثمانيه": 8, "تسع": 9,
+          "تسعه": 9, "عشر": 10, "عشره": 10}
+_WHOLE = {"عشرين": 20, "عشرون": 20, "ثلاثين": 30, "ثلاثون": 30, "اربعين": 40, "اربعون": 40, "خمسين": 50,
+          "خمسون": 50, "ستين": 60, "ستون": 60, "سبعين": 70, "سبعون": 70, "ثمانين": 80, "ثمانون": 80, "تسعين": 90,
+          "تسعون": 90, "مائه": 100, "مئه": 100, "مائتين": 200, "مئتين": 200, "مائتان": 200, "الف": 1000,
+          "الفين": 2000, "الفان": 2000, "مليون": 1_000_000}
+_UNITS = {normalize(k): v for k, v in _UNITS.items()}  # written plainly above; matched after normalisation
+_WHOLE = {normalize(k): v for k, v in _WHOLE.items()}
+_THOUSANDS = {"الاف", "الف"}
+
+
+def number_words(text: str) -> set[str]:
+    """Numbers an Arabic text writes in words, as digits, so a translation may write them as digits.
+
+    >>> sorted(number_words("بعد أن كان عددهم يقارب الخمسة آلاف عنصر، ونحو مائة في سرت"), key=int)
+    ['5', '100', '5000']
+    """
+    words = [w[2:] if w.startswith("ال") and w[2:] in _UNITS else w.removeprefix("و")
+             for w in normalize(text).split()]
+    out: set[int] = set()
+    for i, w in enumerate(words):
+        if w in _UNITS:
+            out.add(_UNITS[w])
+            if i + 1 < len(words) and words[i + 1] in _THOUSANDS:
+                out.add(_UNITS[w] * 1000)
+        elif w in _WHOLE:
+            out.add(_WHOLE[w])
+    return {str(n) for n in out}

@@ -132,3 +132,20 @@ def test_the_translation_note_does_not_make_an_arabic_answer_count_as_english():
                  support=0.9, timings_ms={})
     r = judge("c", q, (Passage("g", "انتقلوا إلى بني وليد"),), ans)
     assert r.answer_language == "ar" and "written in ar" in r.reason
+
+
+def test_rejected_translations_are_counted_and_explained(tmp_path, questions):
+    from rag.generators.grounded import GroundedWriter
+    from tests.fakes import HashEmbedder
+    from tests.rag.test_grounded_writer import ScriptedChat
+
+    chat = ScriptedChat("General John Smith said so.")  # an invented name: every translation is rejected
+    kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": GroundedWriter(chat, HashEmbedder(),
+                                                                                     min_similarity=0.0)})
+    english = [q for q in questions if q.lang == "en" and q.answerable][:2]
+    results = evaluate(kb, english, [Config("hybrid", "llamacpp")])
+    assert all(r.translations and set(r.translations) != {"kept"} for r in results)
+    assert all("translations kept 0 of" in r.reason for r in results)
+    assert any("names not in the evidence: ['John', 'Smith']" in r.reason for r in results)
+    assert summarize(results)["translations_kept"] == 0.0
+    assert summarize(evaluate(kb, english, [Config("hybrid", "extractive")]))["translations_kept"] is None

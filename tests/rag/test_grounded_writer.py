@@ -183,3 +183,13 @@ def test_the_openai_stream_carries_checked_sentences_as_content_and_the_draft_be
     assert drafts and drafts[-1].startswith("ISIS fighters moved to")
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == plain  # drafts never enter the content
     assert chunks[-1].model_extra["citations"]
+
+
+def test_a_number_the_evidence_writes_in_words_may_be_translated_as_digits():
+    evidence = "وقال الجنرال توماس وولدهاوس إن عددهم كان يقارب الخمسة آلاف عنصر."
+    w, _ = writer("General Thomas Waldhauser said they numbered about 5,000.")
+    [out] = w.write("How many?", [part(evidence)], "en")
+    assert out.text.endswith("5,000.") and w.last_checks[0].ok
+    w, _ = writer("General Thomas Waldhauser said they numbered about 7,000.")
+    [out] = w.write("How many?", [part(evidence)], "en")
+    assert out.text == evidence and "numbers not in the evidence: ['7000']" in w.last_checks[0].reason
