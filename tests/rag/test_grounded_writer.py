@@ -193,3 +193,12 @@ def test_a_number_the_evidence_writes_in_words_may_be_translated_as_digits():
     w, _ = writer("General Thomas Waldhauser said they numbered about 7,000.")
     [out] = w.write("How many?", [part(evidence)], "en")
     assert out.text == evidence and "numbers not in the evidence: ['7000']" in w.last_checks[0].reason
+
+
+def test_titles_and_words_of_institutions_are_not_taken_for_invented_names():
+    from rag.generators.grounded import unknown_names
+
+    evidence = "وقال المتحدث باسم الجيش الوطني الليبي إن القوات تقدمت في الصحراء. وقال مصدر آخر ذلك."
+    assert unknown_names("The spokesman of the Libyan National Army said forces advanced in the Sahara. However, "
+                         "another source said so.", evidence, "?") == []
+    assert unknown_names("The spokesman of the Egyptian Army said so.", evidence, "?") == ["Egyptian"]
