@@ -148,8 +148,8 @@ _LATIN = {"b": "b", "p": "b", "t": "t", "d": "d", "z": "z", "s": "s", "c": "k", 
 def consonant_skeleton(word: str) -> str:
     """The consonants of a word as shared classes, so a name and its transliteration compare.
 
-    >>> consonant_skeleton("Waldhauser"), consonant_skeleton("وولدهاوس")
-    ('ldsr', 'ldhs')
+    >>> consonant_skeleton("Waldhauser"), consonant_skeleton("وولدهاوس"), consonant_skeleton("Wolpe")
+    ('wldsr', 'wldhs', 'wlb')
     >>> consonant_skeleton("Libyan"), consonant_skeleton("ليبيا")
     ('lbn', 'lb')
     >>> consonant_skeleton("Al-Kufra"), consonant_skeleton("الكفرة"), consonant_skeleton("والليبيه")
@@ -158,11 +158,13 @@ def consonant_skeleton(word: str) -> str:
     if _ARABIC_WORD.fullmatch(word):
         stem = re.sub(r"^(?:[وبفكل]?ال|لل)(?=...)", "", word)  # the article, with a clinging و ب ف ك ل
         stem = re.sub(r"(?<=..)[هة]$", "", stem)  # taa marbuta (ة, ه once normalised): a feminine ending
-        return "".join(_AR.get(ch, "") for ch in stem)
+        initial = "w" if stem.startswith("و") else ""  # an initial w is a consonant ("Waldhauser", not "Wolpe")
+        return initial + "".join(_AR.get(ch, "") for ch in stem)
     w = re.sub(r"^(al|el)[- ]", "", word.lower())
+    initial = "w" if w.startswith("w") else ""
     for digraph, sound in _LATIN_DIGRAPHS:
         w = w.replace(digraph, sound)
-    return "".join(_LATIN.get(ch, "") for ch in w)
+    return initial + "".join(_LATIN.get(ch, "") for ch in w)
 
 
 def unknown_names(written: str, evidence: str, question: str) -> list[str]:
@@ -175,7 +177,8 @@ def unknown_names(written: str, evidence: str, question: str) -> list[str]:
     """
     known = normalize(f"{question} {evidence}").lower()
     words = _ARABIC_WORD.findall(normalize(evidence))
-    skeletons = [consonant_skeleton(w) for w in words]
+    # a word may begin with the conjunction و: compare it with and without
+    skeletons = [consonant_skeleton(v) for w in words for v in ((w, w[1:]) if w.startswith("و") else (w,))]
     calendar = ({month_of(w) for w in words} | {_WEEKDAYS_AR.get(w) for w in words}) - {None}
     out = []
     for match in _CAPITALISED.finditer(written):
@@ -205,9 +208,9 @@ _WEEKDAYS_AR = {normalize(d): i for i, d in enumerate(("الاثنين", "الث
 
 
 def _similar(name: str, word: str) -> bool:
-    """Same first consonant, and 75% alike ("ldsr" ~ "ldhs"), equal, or the word plus a suffix ("Libyan" ~ ليبيا).
+    """Same first consonant, and 75% alike ("wldsr" ~ "wldhs"), equal, or the word plus a suffix ("Libyan" ~ ليبيا).
 
-    >>> _similar("lbn", "lb"), _similar("ldsr", "ldhs"), _similar("lb", "ldhs")
+    >>> _similar("lbn", "lb"), _similar("wldsr", "wldhs"), _similar("wlb", "lb")
     (True, True, False)
     """
     if name[0] != word[0]:

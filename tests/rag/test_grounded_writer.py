@@ -202,3 +202,12 @@ def test_titles_and_words_of_institutions_are_not_taken_for_invented_names():
     assert unknown_names("The spokesman of the Libyan National Army said forces advanced in the Sahara. However, "
                          "another source said so.", evidence, "?") == []
     assert unknown_names("The spokesman of the Egyptian Army said so.", evidence, "?") == ["Egyptian"]
+
+
+def test_a_misspelt_name_is_caught_while_its_right_transliteration_passes():
+    from rag.generators.grounded import unknown_names
+
+    evidence = "يشار إلى أن قائد القوات الأميركية في إفريقيا الجنرال توماس وولدهاوس أعلن في ليبيا"
+    assert unknown_names("The commander, General Thomas Waldhauser, spoke in Libya.", evidence, "?") == []
+    assert unknown_names("The commander, General Thomas Wolpe, spoke in Libya.", evidence, "?") == ["Wolpe"]
+    assert unknown_names("He spoke in Libya.", "وليبيا", "?") == []  # the conjunction و is not part of the name
