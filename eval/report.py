@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import Passage, holds_evidence
 from eval.runner import RETRIEVE_K, STAGES, Result, summarize
 
 COLUMNS = [("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("MRR", "MRR"),
@@ -51,15 +50,11 @@ def question_record(r: Result) -> dict[str, Any]:
     return {"config": r.config, "id": q.id, "lang": q.lang, "question": q.question, "answerable": q.answerable,
             "evidence_rank": r.rank, "retrieved_docs": [p.doc_id for p in r.retrieved],
             "abstained": a.abstained, "support": a.support, "answer": a.answer, "answer_language": r.answer_language,
-            "cited": [{"n": c.n, "doc_id": c.doc_id, "quote": c.quote,
-                       "holds_evidence": holds_evidence_of(r, c.doc_id, c.text)} for c in a.citations],
+            "cited": [{"n": c.n, "doc_id": c.doc_id, "quote": c.quote, "holds_evidence": ok}
+                      for c, ok in zip(a.citations, r.cited_ok, strict=True)],
             "citation_supported": r.supported, "citation_precision": r.precision, "answer_match": r.matched,
             "translations": list(r.translations), "verdict": r.verdict, "reason": r.reason,
             "timings_ms": a.timings_ms}
-
-
-def holds_evidence_of(r: Result, doc_id: str, text: str) -> bool:
-    return holds_evidence(Passage(doc_id, text), r.question.gold_docs, r.question.evidence_any)
 
 
 def markdown(results: Sequence[Result], total: Mapping[str, Any], by_lang: Mapping[str, Mapping[str, Any]],
@@ -95,7 +90,7 @@ def _question_row(r: Result) -> str:
     rank = "—" if not q.answerable else (f"evidence @{r.rank}" if r.rank else f"evidence not in top {RETRIEVE_K}")
     top = ", ".join(dict.fromkeys(p.doc_id for p in r.retrieved[:3]))
     cited = "abstained" if r.answer.abstained else ", ".join(
-        f"[{c.n}] {c.doc_id}{' ✓' if holds_evidence_of(r, c.doc_id, c.text) else ''}" for c in r.answer.citations)
+        f"[{c.n}] {c.doc_id}{' ✓' if ok else ''}" for c, ok in zip(r.answer.citations, r.cited_ok, strict=True))
     question = q.question if len(q.question) <= 90 else q.question[:87] + "…"
     return _row([q.id, q.lang, question, f"{rank}; top: {top}", cited, r.verdict, r.reason])
 

@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval.datasets import ROOT, SEED_QUESTIONS, Question, arcd, load_questions, write_jsonl  # noqa: E402
+from eval.metrics import Passage, first_hit_rank, hit_at, mrr  # noqa: E402
 from index.loading import FieldMap  # noqa: E402
 from index.types import Hit  # noqa: E402
 from rag.kb import KnowledgeBase  # noqa: E402
@@ -89,15 +90,10 @@ class RRF:
 
 
 def score(retriever: Retriever, questions: list[Question], k: int = 10) -> dict[str, float]:
-    hit1 = hit5 = rr = 0.0
-    for q in questions:
-        docs = [h.chunk.doc_id for h in retriever.retrieve(q.question, k)]
-        ranks = [i for i, d in enumerate(docs) if d in q.gold_docs]
-        hit1 += bool(ranks and ranks[0] == 0)
-        hit5 += bool(ranks and ranks[0] < 5)
-        rr += 1 / (ranks[0] + 1) if ranks else 0
-    n = max(len(questions), 1)
-    return {"hit@1": hit1 / n, "hit@5": hit5 / n, "MRR": rr / n}
+    """hit@1, hit@5 and MRR where a hit is any chunk of a gold document (no evidence strings required)."""
+    ranks = [first_hit_rank([Passage(h.chunk.doc_id, h.chunk.text) for h in retriever.retrieve(q.question, k)],
+                            q.gold_docs, ()) for q in questions]
+    return {"hit@1": hit_at(ranks, 1), "hit@5": hit_at(ranks, 5), "MRR": mrr(ranks)}
 
 
 def configs(kb: KnowledgeBase, embedder, grid: bool) -> dict[str, Retriever]:

@@ -79,6 +79,7 @@ class Result:
     retrieved: tuple[Passage, ...]
     answer: Answer
     rank: int | None  # 1-based rank of the first retrieved passage holding the evidence
+    cited_ok: tuple[bool, ...]  # per citation, in order: its passage holds the evidence
     supported: bool | None  # a cited passage holds the evidence (answerable questions)
     precision: float | None  # share of citations holding the evidence (None: nothing cited)
     matched: bool | None  # the answer names one of answer_any (answerable questions with answer_any)
@@ -118,7 +119,8 @@ def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer,
     lead = lead_text(len({c.doc_id for c in ans.citations}), ans.language) if ans.citations else ""
     body = answer_body(ans.answer, lead).replace(TRANSLATION_NOTE[ans.language], "")  # the note is not the answer
     language = text_language(body)
-    supported = any(holds_evidence(p, q.gold_docs, q.evidence_any) for p in cited) if q.answerable else None
+    cited_ok = tuple(holds_evidence(p, q.gold_docs, q.evidence_any) for p in cited)
+    supported = any(cited_ok) if q.answerable else None
     matched = contains_any(body, q.answer_any) if q.answerable and q.answer_any else None
     reasons = []
     if not q.answerable:
@@ -138,7 +140,8 @@ def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer,
     if translations and any(t != "kept" for t in translations):
         rejected = "; ".join(dict.fromkeys(t for t in translations if t != "kept"))
         reasons.append(f"translations kept {translations.count('kept')} of {len(translations)} ({rejected})")
-    return Result(config=config, question=q, retrieved=retrieved, answer=ans, rank=rank, supported=supported,
+    return Result(config=config, question=q, retrieved=retrieved, answer=ans, rank=rank, cited_ok=cited_ok,
+                  supported=supported,
                   precision=citation_precision(cited, q.gold_docs, q.evidence_any), matched=matched,
                   answer_language=language, translations=translations, verdict="miss" if reasons else "ok",
                   reason="; ".join(reasons))

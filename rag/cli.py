@@ -208,7 +208,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag.kb import KnowledgeBase
 
     kb = KnowledgeBase(settings)
-    kb.embedder.warm_up()  # load the model before the first request, not during it
+    kb.embedder.warm_up()  # load the models before the first request, not during it
+    writer = kb.writer()  # the local LLM with RAG_GENERATOR=llamacpp, else None
+    if writer is not None:
+        getattr(writer, "warm_up", lambda: None)()
     kb.lexical.get()
     app = create_app(kb, with_ui=not args.no_ui)
     host, port = args.host or settings.host, args.port or settings.port

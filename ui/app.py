@@ -65,16 +65,20 @@ def source_html(c: Citation) -> str:
             f'<span class="rag-meta" dir="ltr">{meta}{link}</span><div dir="{d}">{passage_html(c)}</div></div>')
 
 
-def answer_html(result: Answer, partial: str | None = None) -> str:
+def answer_html(result: Answer) -> str:
     d = "rtl" if result.language == "ar" else "ltr"
     if result.abstained:
         return f'<div class="rag-abstained" dir="{d}">⚠ {esc(result.answer)}</div>'
-    body = f'<div class="rag-answer" dir="{d}">{esc(result.answer if partial is None else partial)}</div>'
-    if partial is not None:
-        return body
+    body = growing_html(result.answer, d)
     label = "المصادر" if result.language == "ar" else "Sources"
     sources = "".join(source_html(c) for c in result.citations)
     return f'{body}<div class="rag-sources" dir="{d}"><b>{label}</b>{sources}</div>'
+
+
+def growing_html(text: str, d: str, draft: str = "") -> str:
+    """The answer so far; `draft`, the sentence the local model is writing, is shown muted until it is checked."""
+    muted = f'<br><span class="rag-draft" title="checked before it is kept">{esc(draft)}</span>' if draft else ""
+    return f'<div class="rag-answer" dir="{d}">{esc(text)}{muted}</div>'
 
 
 def history_turns(history: list[Any]) -> list[Turn]:
@@ -105,10 +109,9 @@ def respond(kb: KnowledgeBase, message: str, history: list[Any], top_k: float, d
                 yield answer_html(event)
             elif event[0] == "text":
                 text += event[1]
-                yield f'<div class="rag-answer" dir="{d}">{esc(text)}</div>'
-            else:  # the sentence the local model is writing: shown muted until it is checked
-                draft = f'<span class="rag-draft" title="checked before it is kept">{esc(event[1])}</span>'
-                yield f'<div class="rag-answer" dir="{d}">{esc(text)}<br>{draft}</div>'
+                yield growing_html(text, d)
+            else:
+                yield growing_html(text, d, draft=event[1])
     except RagError as exc:
         yield f'<div class="rag-abstained" dir="ltr">Error: {html.escape(str(exc))}</div>'
 

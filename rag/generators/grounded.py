@@ -68,6 +68,10 @@ class GroundedWriter:
         self.max_tokens = max_tokens
         self.last_checks: list[Check] = []  # of the latest call, for evaluation and tests
 
+    def warm_up(self) -> None:
+        """Load the chat model now: a server does this at start-up, not during its first question."""
+        getattr(self.chat, "warm_up", lambda: None)()
+
     def write(self, question: str, parts: Sequence[Part], language: Language,
               on_draft: Callable[[str], None] | None = None) -> Iterator[Part]:
         """Yield one part per input part, in order, each as soon as it is written and checked."""

@@ -211,3 +211,15 @@ def test_a_misspelt_name_is_caught_while_its_right_transliteration_passes():
     assert unknown_names("The commander, General Thomas Waldhauser, spoke in Libya.", evidence, "?") == []
     assert unknown_names("The commander, General Thomas Wolpe, spoke in Libya.", evidence, "?") == ["Wolpe"]
     assert unknown_names("He spoke in Libya.", "وليبيا", "?") == []  # the conjunction و is not part of the name
+
+
+def test_warm_up_loads_the_chat_model_ahead_of_the_first_question():
+    class Loading(ScriptedChat):
+        loaded = False
+
+        def warm_up(self):
+            self.loaded = True
+
+    chat = Loading("x")
+    GroundedWriter(chat, HashEmbedder()).warm_up()
+    assert chat.loaded and chat.sent == []
