@@ -26,13 +26,14 @@ from rag.settings import Settings  # noqa: E402
 
 
 def run(kb, mode: str, questions: list[str], reps: int) -> dict[str, list[float]]:
-    retriever, generator = kb.retriever(mode), kb.generator("extractive")
+    parts = {"embedder": kb.embedder, "retriever": kb.retriever(mode), "generator": kb.generator("extractive"),
+             "min_support": kb.settings.min_support_by_language()}
     for q in questions[:3]:  # warm-up: model load, lexical index, caches
-        answer(q, retriever=retriever, generator=generator)
+        answer(q, **parts)
     times: dict[str, list[float]] = {"retrieve": [], "generate": [], "total": []}
     for _ in range(reps):
         for q in questions:
-            t = answer(q, retriever=retriever, generator=generator).timings_ms
+            t = answer(q, **parts).timings_ms
             for k in times:
                 times[k].append(t[k])
     return times

@@ -66,10 +66,10 @@ def arcd_quality(embedder, limit: int) -> dict[str, float]:
 
 
 def worker(config: str, sample: Path, arcd: int) -> dict[str, object]:
+    from index.chroma import ChromaStore
     from index.embedding import create_embedder
     from index.ingest import ChunkSettings, ingest, read_documents
     from index.loading import FieldMap
-    from index.store import ChromaStore
 
     fields = FieldMap.parse("ant")
     backend = "torch" if config == "baseline" else config

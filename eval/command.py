@@ -22,13 +22,34 @@ from pathlib import Path
 from eval.datasets import ARCD_DIR, SEED_QUESTIONS, Question, arcd, load_questions, write_jsonl
 from index.errors import InputError
 from index.loading import FieldMap
+from rag.cli import Command
 from rag.kb import KnowledgeBase
 from rag.settings import Settings
 
-# --min-* flag (parsed by rag.cli) → the metric it gates
-GATES = {"min_support": "citation_support", "min_hit5": "hit@5", "min_mrr": "MRR",
-         "min_answer_match": "answer_match", "min_abstention_recall": "abstention_recall",
-         "min_language": "language_accuracy"}
+# --min-* flag → (the metric it gates, its name in --help)
+GATES = {"min_support": ("citation_support", "citation support"), "min_hit5": ("hit@5", "hit@5"),
+         "min_mrr": ("MRR", "MRR"), "min_answer_match": ("answer_match", "answer match"),
+         "min_abstention_recall": ("abstention_recall", "abstention recall"),
+         "min_language": ("language_accuracy", "answer-language accuracy")}
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("questions", nargs="*", type=Path, help="question files (JSONL, the seed set's format)")
+    p.add_argument("--dataset", choices=("seed", "arcd"), default=None,
+                   help="a bundled set with its own passages (default when no files: seed)")
+    p.add_argument("--split", choices=("train", "test"), default="test", help="ARCD split (default test)")
+    p.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    p.add_argument("--passages", nargs="+", type=Path, default=None,
+                   help="index these files/folders in a throwaway store instead of using the current index")
+    p.add_argument("--fields", default="", help="JSON field mapping for --passages (as in `rag ingest`)")
+    p.add_argument("--index-dir", type=Path, default=None,
+                   help="keep the throwaway index here and reuse it next time (default: a temporary folder)")
+    p.add_argument("--compare", default="", help="configurations side by side, e.g. dense,lexical,hybrid "
+                   "or extractive,openai or hybrid/openai (default: the configured mode/generator)")
+    p.add_argument("--out", type=Path, default=None, help="report folder (default eval/out/<dataset>-<time>)")
+    for flag, (_, label) in GATES.items():
+        p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=float, default=None, metavar="F",
+                       help=f"exit 1 if any configuration's {label} is below F")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -37,6 +58,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from eval import report
     from eval.runner import evaluate, parse_configs
 
+    if args.limit < 0:
+        raise InputError("--limit must be 0 or more")
     configs = parse_configs(args.compare, mode=settings.retrieval_mode, generator=settings.generator)
     questions, passages, fields, name = _questions(args, settings)
     if args.limit:
@@ -51,7 +74,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         results = evaluate(kb, questions, configs, tick=lambda: bar.update(1))
         bar.close()
         meta = {"dataset": name, "questions": f"{len(questions)} ({sum(q.answerable for q in questions)} answerable)",
-                "index": f"{where} ({len(kb.docs())} documents)", "embedder": kb.embedder_name,
+                "index": f"{where} ({len(kb.docs())} documents)", "embedder": kb.embedder.name,
                 "top_k": settings.top_k, "configurations": ", ".join(c.name for c in configs),
                 "run": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(time.perf_counter() - started, 1)}
     out = args.out or Path("eval") / "out" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -117,8 +140,8 @@ def _print_summary(summary: dict) -> None:
 
 def _gates(args: argparse.Namespace, summary: dict) -> int:
     failed = []
-    for flag, metric in GATES.items():
-        floor = getattr(args, flag)
+    for flag, (metric, _) in GATES.items():
+        floor = vars(args)[flag]
         if floor is None:
             continue
         for name, m in summary.items():
@@ -129,3 +152,6 @@ def _gates(args: argparse.Namespace, summary: dict) -> int:
     for line in failed:
         print(line, file=sys.stderr)
     return 1 if failed else 0
+
+
+COMMAND = Command("measure retrieval, citations, abstention, language, latency", arguments, run)

@@ -33,6 +33,7 @@ from eval.metrics import Passage, first_hit_rank, hit_at, mrr  # noqa: E402
 from index.loading import FieldMap  # noqa: E402
 from index.types import Hit  # noqa: E402
 from rag.kb import KnowledgeBase  # noqa: E402
+from rag.query import Query, build_query  # noqa: E402
 from rag.retrieval import (  # noqa: E402
     DenseRetriever,
     HybridRetriever,
@@ -51,8 +52,11 @@ class CachedQueries:
 
     def __init__(self, inner) -> None:
         self.inner = inner
-        self.name = getattr(inner, "name", "embedder")
+        self.name: str = inner.name
         self._cached = lru_cache(maxsize=None)(lambda text: inner.embed([text], kind="query")[0])
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
 
     def embed(self, texts: Sequence[str], *, kind: str) -> np.ndarray:
         if kind == "query":
@@ -78,10 +82,10 @@ class RRF:
     def __init__(self, dense: Retriever, lexical: Retriever) -> None:
         self.dense, self.lexical = dense, lexical
 
-    def retrieve(self, question: str, top_k: int, filters=None) -> list[Hit]:
+    def retrieve(self, query: Query, top_k: int, filters=None) -> list[Hit]:
         scores: dict[str, float] = {}
         chunks = {}
-        for hits in (self.dense.retrieve(question, 30), self.lexical.retrieve(question, 30)):
+        for hits in (self.dense.retrieve(query, 30), self.lexical.retrieve(query, 30)):
             for rank, h in enumerate(hits):
                 scores[h.chunk.chunk_id] = scores.get(h.chunk.chunk_id, 0) + 1 / (60 + rank)
                 chunks[h.chunk.chunk_id] = h
@@ -89,15 +93,16 @@ class RRF:
         return diversify([chunks[c] for c in ranked], top_k)
 
 
-def score(retriever: Retriever, questions: list[Question], k: int = 10) -> dict[str, float]:
+def score(retriever: Retriever, embedder, questions: list[Question], k: int = 10) -> dict[str, float]:
     """hit@1, hit@5 and MRR where a hit is any chunk of a gold document (no evidence strings required)."""
-    ranks = [first_hit_rank([Passage(h.chunk.doc_id, h.chunk.text) for h in retriever.retrieve(q.question, k)],
+    ranks = [first_hit_rank([Passage(h.chunk.doc_id, h.chunk.text)
+                             for h in retriever.retrieve(build_query(q.question, embedder), k)],
                             q.gold_docs, ()) for q in questions]
     return {"hit@1": hit_at(ranks, 1), "hit@5": hit_at(ranks, 5), "MRR": mrr(ranks)}
 
 
-def configs(kb: KnowledgeBase, embedder, grid: bool) -> dict[str, Retriever]:
-    dense = DenseRetriever(kb.store, embedder)
+def configs(kb: KnowledgeBase, grid: bool) -> dict[str, Retriever]:
+    dense = DenseRetriever(kb.store)
     lexical = LexicalRetriever(kb.lexical)
     out: dict[str, Retriever] = {"dense": dense, "lexical": lexical, "rrf": RRF(dense, lexical)}
     weights = [HybridWeights()]
@@ -106,7 +111,7 @@ def configs(kb: KnowledgeBase, embedder, grid: bool) -> dict[str, Retriever]:
                    for sw in (0.0, 0.5, 1.0, 2.0) for lw in (0.25, 0.5, 1.0)]
     for w in weights:
         out[f"hybrid sent={w.sentence} lex={w.lexical} fb={w.feedback}"] = HybridRetriever(
-            kb.store, embedder, kb.lexical, w)
+            kb.store, kb.lexical, w)
     return out
 
 
@@ -131,8 +136,8 @@ def main() -> None:
             f"seed ar ({sum(q.lang == 'ar' for q in seed)})": (seed_kb, [q for q in seed if q.lang == "ar"])}
     rows: dict[str, dict[str, dict[str, float]]] = {}
     for set_name, (kb, questions) in sets.items():
-        for name, retriever in configs(kb, embedder, args.grid).items():
-            rows.setdefault(name, {})[set_name] = score(retriever, questions)
+        for name, retriever in configs(kb, args.grid).items():
+            rows.setdefault(name, {})[set_name] = score(retriever, embedder, questions)
     header = " | ".join(f"{s} hit@1 | hit@5 | MRR" for s in sets)
     print(f"| config | {header} |\n|---|" + "---|" * (3 * len(sets)))
     for name, by_set in rows.items():

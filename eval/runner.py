@@ -30,10 +30,9 @@ from eval.metrics import (
 from index.errors import InputError
 from rag.kb import KnowledgeBase
 from rag.pipeline import TRANSLATION_NOTE, lead_text
+from rag.registry import GENERATORS, RETRIEVERS
 from rag.types import Answer
 
-MODES = ("dense", "lexical", "hybrid")
-GENERATORS = ("extractive", "openai", "llamacpp")
 RETRIEVE_K = 10  # retrieval is scored at hit@1/3/5/10
 STAGES = ("retrieve", "generate", "total")
 
@@ -54,17 +53,18 @@ def parse_configs(spec: str, *, mode: str, generator: str) -> list[Config]:
     >>> [c.name for c in parse_configs("dense,lexical/openai,openai", mode="hybrid", generator="extractive")]
     ['dense/extractive', 'lexical/openai', 'hybrid/openai']
     """
+    modes, generators = RETRIEVERS.names(), GENERATORS.names()
     configs: list[Config] = []
     for item in (s.strip() for s in (spec or f"{mode}/{generator}").split(",")):
         m, g = mode, generator
         for part in filter(None, item.split("/")):
-            if part in MODES:
+            if part in modes:
                 m = part
-            elif part in GENERATORS:
+            elif part in generators:
                 g = part
             else:
-                raise InputError(f"unknown configuration {part!r} in --compare (modes: {', '.join(MODES)}; "
-                                 f"generators: {', '.join(GENERATORS)})")
+                raise InputError(f"unknown configuration {part!r} in --compare (modes: {', '.join(modes)}; "
+                                 f"generators: {', '.join(generators)})")
         if Config(m, g) not in configs:
             configs.append(Config(m, g))
     return configs
@@ -95,13 +95,11 @@ def evaluate(kb: KnowledgeBase, questions: Sequence[Question], configs: Sequence
     top 10 for the retrieval metrics (after, so the answer's timing never profits from a cached query vector)."""
     results = []
     for config in configs:
-        retriever, writer = kb.retriever(config.mode), kb.writer(config.generator)
         kb.ask("warm-up: load the models and indexes before timing", mode=config.mode, generator=config.generator)
         for q in questions:
             ans = kb.ask(q.question, mode=config.mode, generator=config.generator)
-            checks = tuple(c.reason or "kept" for c in getattr(writer, "last_checks", ())
-                           if c.reason != "already in the question's language") if writer and not ans.abstained else ()
-            hits = retriever.retrieve(q.question, RETRIEVE_K)
+            checks = tuple(c.reason for c in ans.checks)
+            hits = kb.search(q.question, top_k=RETRIEVE_K, mode=config.mode)
             results.append(judge(config.name, q, tuple(Passage(h.chunk.doc_id, h.chunk.text) for h in hits), ans,
                                  checks))
             tick()

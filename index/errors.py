@@ -19,3 +19,7 @@ class StoreError(RagError):
 
 class NotFoundError(RagError):
     """A document id (or other named thing) that is not in the store."""
+
+
+class UnknownNameError(InputError):
+    """A component name (retrieval mode, generator, embedding backend…) that no registry knows."""

@@ -1,11 +1,12 @@
-"""Articles → chunks → embeddings → Chroma, skipping what is already stored.
+"""Articles → chunks → embeddings → the store, skipping what is already stored.
 
 For each document: a `doc_hash` over its text, metadata and the chunking/embedding settings decides
-whether anything changed. Unchanged documents cost nothing. New or changed ones are chunked, the
-chunks not yet stored (by stable id) go through llama-index's `IngestionPipeline` (embed → write to
-`ChromaVectorStore`), the document's stale chunks are deleted, and only then is its registry entry
-written. A run killed half-way therefore leaves every finished document whole; the next run embeds
-only the missing chunks and upserts by id, so nothing is duplicated.
+whether anything changed. Unchanged documents cost nothing. New or changed ones are chunked; the chunks
+not yet stored (by stable id) are embedded by llama-index's `IngestionPipeline` (as `TextNode`s, the title
+in the embedded text of every chunk but the first) and written to the store; the document's stale chunks
+are deleted, and only then is its registry entry written. A run killed half-way therefore leaves every
+finished document whole; the next run embeds only the missing chunks and upserts by id, so nothing is
+duplicated.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.chunking import TokenCounter, chunk_document, sentence_id
 from index.embedding import Embedder
 from index.loading import FieldMap, iter_files, load_file
-from index.store import ChromaStore
+from index.store import IngestStore
 from index.types import Chunk, DocInfo, Document, Failure
 
 BATCH_DOCS = 64
@@ -96,19 +99,15 @@ def _embed_adapter(embedder: Embedder, name: str) -> Any:
 
 
 def _node(chunk: Chunk) -> Any:
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+    """The chunk as llama-index embeds it: its text, headed by the article's title except in the first
+    chunk (which already opens with it)."""
+    from llama_index.core.schema import TextNode
 
-    meta = {"doc_id": chunk.doc_id, "title": chunk.title, "date": chunk.date, "source": chunk.source,
-            "url": chunk.url, "language": chunk.language, "start": chunk.start, "end": chunk.end,
-            "position": chunk.position, "sentences": json.dumps(chunk.sentences)}
-    node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, metadata_template="{value}",
-                    excluded_embed_metadata_keys=[k for k in meta if k != "title" or chunk.position == 0],
-                    excluded_llm_metadata_keys=list(meta))
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
-    return node
+    return TextNode(id_=chunk.chunk_id, text=chunk.text, metadata={"title": chunk.title},
+                    metadata_template="{value}", excluded_embed_metadata_keys=["title"] if chunk.position == 0 else [])
 
 
-def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, counter: TokenCounter,
+def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, counter: TokenCounter,
            embedder_name: str, fields: FieldMap = FieldMap(), settings: ChunkSettings = ChunkSettings(),
            prune: bool = False, progress: Progress | None = None, batch_docs: int = BATCH_DOCS) -> IngestReport:
     """Bring the store in line with the documents under `paths` (see module docstring)."""
@@ -116,8 +115,7 @@ def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, cou
 
     report = IngestReport()
     docs = read_documents(paths, fields, report)
-    pipeline = IngestionPipeline(transformations=[_embed_adapter(embedder, embedder_name)],
-                                 vector_store=store.vector_store)
+    pipeline = IngestionPipeline(transformations=[_embed_adapter(embedder, embedder_name)])
     for i in range(0, len(docs), batch_docs):
         batch = docs[i : i + batch_docs]
         todo: list[tuple[Document, str, list[Chunk], DocInfo | None]] = []
@@ -130,11 +128,12 @@ def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, cou
                 chunks = chunk_document(doc, counter, max_tokens=settings.max_tokens,
                                         overlap_tokens=settings.overlap_tokens)
                 todo.append((doc, dhash, chunks, old))
-        nodes = [_node(c) for _, _, chunks, _ in todo for c in chunks]
-        stored = store.existing_ids([n.node_id for n in nodes])
-        fresh = [n for n in nodes if n.node_id not in stored]
+        all_chunks = [c for _, _, chunks, _ in todo for c in chunks]
+        stored = store.existing_ids([c.chunk_id for c in all_chunks])
+        fresh = [c for c in all_chunks if c.chunk_id not in stored]
         if fresh:
-            pipeline.run(nodes=fresh)
+            embedded = {n.node_id: n.embedding for n in pipeline.run(nodes=[_node(c) for c in fresh])}
+            store.add_chunks(fresh, np.asarray([embedded[c.chunk_id] for c in fresh], dtype=np.float32))
         report.chunks_embedded += len(fresh)
         sentence_ids: dict[str, set[str]] = {doc.doc_id: set() for doc, _, _, _ in todo}
         if settings.sentence_vectors:
@@ -159,7 +158,7 @@ def ingest(paths: Sequence[Path], *, store: ChromaStore, embedder: Embedder, cou
     return report
 
 
-def _store_sentences(store: ChromaStore, embedder: Embedder,
+def _store_sentences(store: IngestStore, embedder: Embedder,
                      docs: list[tuple[Document, list[Chunk]]]) -> dict[str, set[str]]:
     """Embed and store the sentences not stored yet; returns each document's sentence ids."""
     records: dict[str, tuple[str, dict[str, Any]]] = {}

@@ -8,7 +8,6 @@ need it (and are refused when no key is configured), because they change what ev
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import time
 import uuid
@@ -26,9 +25,10 @@ from index.errors import InputError, ModelError, NotFoundError, RagError, StoreE
 from index.loading import SUFFIXES
 from rag import __version__
 from rag.kb import KnowledgeBase
-from rag.pipeline import MAX_QUESTION_CHARS as MAX_QUESTION
-from rag.retrieval import Filters
-from rag.types import Answer, Turn
+from rag.query import MAX_QUESTION_CHARS as MAX_QUESTION
+from rag.registry import RETRIEVERS
+from rag.retrieval import Filters, check_date
+from rag.types import Answer, DocumentEntry, SearchHit, Turn
 
 MODEL_ID = "arabic-news-rag"
 
@@ -48,9 +48,10 @@ class FilterModel(BaseModel):
     @field_validator("date_from", "date_to")
     @classmethod
     def _iso(cls, v: str) -> str:
-        if v and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
-            raise ValueError("use YYYY, YYYY-MM or YYYY-MM-DD")
-        return v
+        try:
+            return check_date(v)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
 
     def to_filters(self) -> Filters:
         return Filters(self.date_from, self.date_to, tuple(self.sources), tuple(self.doc_ids))
@@ -69,8 +70,16 @@ class AskRequest(BaseModel):
 class SearchRequest(BaseModel):
     question: Question
     top_k: int = Field(default=5, ge=1, le=50)
-    mode: Literal["dense", "lexical", "hybrid"] | None = None
+    mode: str | None = Field(default=None, description=f"retrieval mode: {', '.join(RETRIEVERS.names())}")
     filters: FilterModel | None = None
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, v: str | None) -> str | None:
+        try:
+            return v if v is None else RETRIEVERS.check(v)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class ChatMessage(BaseModel):
@@ -89,12 +98,6 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def hit_json(h: Any) -> dict[str, Any]:
-    c = h.chunk
-    return {"doc_id": c.doc_id, "chunk_id": c.chunk_id, "title": c.title, "text": c.text,
-            "score": round(h.score, 4), "start": c.start, "end": c.end}
-
-
 def sources_text(result: Answer) -> str:
     if not result.citations:
         return ""
@@ -103,13 +106,8 @@ def sources_text(result: Answer) -> str:
     return "\n\nSources:\n" + "\n".join(lines)
 
 
-def _check(question: str) -> str:
-    if not question.strip():
-        raise ApiError(400, "the question is empty")
-    return question
-
-
-def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
+def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
+    """The API alone (`/` redirects to `home`); the chat UI is mounted on it by the layer above."""
     settings = kb.settings
     app = FastAPI(title="Arabic news RAG", version=__version__,
                   description="Questions over an archive of Arabic news, answered with checkable citations.")
@@ -165,30 +163,29 @@ def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/ui/" if with_ui else "/docs")
+        return RedirectResponse(home)
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
         docs = kb.docs()
         return {"status": "ok", "version": __version__, "documents": len(docs),
-                "chunks": sum(d.chunks for d in docs), "embedder": kb.embedder_name,
+                "chunks": sum(d.chunks for d in docs), "embedder": kb.embedder.name,
                 "generator": settings.generator, "retrieval": settings.retrieval_mode}
 
     @app.post("/api/ask", dependencies=auth)
     def ask(req: AskRequest) -> Answer:
-        return kb.ask(_check(req.question), history=req.history, top_k=req.top_k,
+        return kb.ask(req.question, history=req.history, top_k=req.top_k,
                       filters=req.filters.to_filters() if req.filters else None)
 
     @app.post("/api/search", dependencies=auth)
-    def search(req: SearchRequest) -> dict[str, Any]:
-        hits = kb.search(_check(req.question), top_k=req.top_k, mode=req.mode,
+    def search(req: SearchRequest) -> dict[str, list[SearchHit]]:
+        hits = kb.search(req.question, top_k=req.top_k, mode=req.mode,
                          filters=req.filters.to_filters() if req.filters else None)
-        return {"hits": [hit_json(h) for h in hits]}
+        return {"hits": [SearchHit.of(h) for h in hits]}
 
     @app.get("/api/documents", dependencies=auth)
-    def documents() -> list[dict[str, Any]]:
-        return [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "source": d.source, "url": d.url,
-                 "chunks": d.chunks} for d in kb.docs()]
+    def documents() -> list[DocumentEntry]:
+        return [DocumentEntry.of(d) for d in kb.docs()]
 
     @app.post("/api/documents", dependencies=[Depends(require_key_always)])
     def upload(files: Annotated[list[UploadFile], File(description="articles to ingest")]) -> dict[str, Any]:
@@ -227,13 +224,11 @@ def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
         if not turns or turns[-1].role != "user":
             raise ApiError(400, "the last message must be the user's question")
         question = turns[-1].content
-        if len(question) > MAX_QUESTION:
-            raise ApiError(400, f"the question is too long ({len(question)} characters; at most {MAX_QUESTION})")
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if req.stream:
-            events = kb.ask_stream(_check(question), history=turns[:-1])
+            events = kb.ask_stream(question, history=turns[:-1])
             return StreamingResponse(_stream(cid, created, events), media_type="text/event-stream")
-        result = kb.ask(_check(question), history=turns[:-1])
+        result = kb.ask(question, history=turns[:-1])
         content = result.answer + sources_text(result)
         citations = [c.model_dump() for c in result.citations]
         return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
@@ -241,11 +236,6 @@ def create_app(kb: KnowledgeBase, *, with_ui: bool = True) -> FastAPI:
                              "message": {"role": "assistant", "content": content}}],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
                 "citations": citations, "abstained": result.abstained, "language": result.language}
-
-    if with_ui:
-        from ui.app import mount_ui
-
-        mount_ui(app, kb)
     return app
 
 

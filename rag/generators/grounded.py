@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from index.arabic import language_of, normalize
 from index.dates import month_of
 from index.embedding import Embedder
-from rag.generators import Part
+from rag.generators import Check, Part
 from rag.generators.openai import numbers_in
+from rag.query import Query
 from rag.types import Language
 
 SYSTEM = """You translate {source} news text into {target}. Translate faithfully and completely: keep every number,
@@ -45,16 +45,21 @@ EXAMPLE = {"ar": "وقال المتحدث باسم الجيش أحمد المس�
            "en": "Army spokesman Ahmed al-Mismari said the forces took control of the city of Derna on Thursday."}
 
 
+class Reply(Protocol):
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def finish_reason(self) -> str:
+        """"stop", or "length" when cut off at max_tokens."""
+        ...
+
+
 class ChatModel(Protocol):
-    def chat(self, messages: list[dict[str, str]], *, max_tokens: int,
-             on_token: Callable[[str], None] | None = None) -> Any: ...  # returns an object with `.text`
+    def warm_up(self) -> None: ...
 
-
-@dataclass(frozen=True)
-class Check:
-    ok: bool
-    reason: str = ""
-    similarity: float = 0.0
+    def chat(self, messages: Sequence[dict[str, str]], *, max_tokens: int,
+             on_token: Callable[[str], None] | None = None) -> Reply: ...
 
 
 class GroundedWriter:
@@ -66,25 +71,22 @@ class GroundedWriter:
         self.embedder = embedder
         self.min_similarity = min_similarity
         self.max_tokens = max_tokens
-        self.last_checks: list[Check] = []  # of the latest call, for evaluation and tests
 
     def warm_up(self) -> None:
         """Load the chat model now: a server does this at start-up, not during its first question."""
-        getattr(self.chat, "warm_up", lambda: None)()
+        self.chat.warm_up()
 
-    def write(self, question: str, parts: Sequence[Part], language: Language,
-              on_draft: Callable[[str], None] | None = None) -> Iterator[Part]:
-        """Yield one part per input part, in order, each as soon as it is written and checked."""
-        self.last_checks = []
+    def write(self, query: Query, parts: Sequence[Part], on_draft: Callable[[str], None] | None = None
+              ) -> Iterator[Part]:
+        """Yield one part per input part, in order, each as soon as it is written and checked. A part already
+        in the question's language is yielded as it is (no `check`: nothing was rewritten)."""
         for part in parts:
-            if language_of(part.text) in (language, ""):
-                self.last_checks.append(Check(True, "already in the question's language"))
+            if language_of(part.text) in (query.language, ""):
                 yield part
                 continue
-            written = self._generate(part.text, language, on_draft)
-            check = self.check(written, part.text, question)
-            self.last_checks.append(check)
-            yield Part(text=written, evidence=part.evidence) if check.ok else part
+            written = self._generate(part.text, query.language, on_draft)
+            check = self.check(written, part.text, query.text)
+            yield Part(text=written if check.ok else part.text, evidence=part.evidence, check=check)
 
     def _generate(self, evidence: str, language: Language, on_draft: Callable[[str], None] | None) -> str:
         """The evidence sentence translated into the question's language ("" when cut off by max_tokens)."""
@@ -101,7 +103,7 @@ class GroundedWriter:
                 on_draft(clean("".join(pieces)))
 
         reply = self.chat.chat(messages, max_tokens=self.max_tokens, on_token=token)
-        return "" if getattr(reply, "finish_reason", "stop") == "length" else clean(reply.text)
+        return "" if reply.finish_reason == "length" else clean(reply.text)
 
     def check(self, written: str, evidence: str, question: str) -> Check:
         if not written:

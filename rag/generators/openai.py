@@ -25,6 +25,7 @@ from index.sentences import split
 from index.types import Hit
 from rag.generators import Draft, Evidence, Part
 from rag.generators.extractive import ExtractiveGenerator, candidate_sentences
+from rag.query import Query, retrieval_query
 from rag.types import Language, Turn
 
 NOT_FOUND_TOKEN = "NOT_IN_SOURCES"
@@ -89,8 +90,6 @@ class OpenAIGenerator:
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         """The follow-up rewritten by the model as a standalone question (for retrieval); on any model
         failure, the offline heuristic instead."""
-        from rag.pipeline import retrieval_query
-
         convo = "\n".join(f"{t.role}: {t.content[:1000]}" for t in history[-6:])
         try:
             text = self.complete([{"role": "system", "content": CONDENSE}, {"role": "user", "content":
@@ -99,11 +98,11 @@ class OpenAIGenerator:
             text = ""
         return text.splitlines()[0].strip() if text else retrieval_query(question, history)
 
-    def generate(self, question: str, hits: list[Hit], language: Language) -> Draft:
-        support = self.scorer.support(question, hits)
+    def generate(self, query: Query, hits: list[Hit]) -> Draft:
+        support = self.scorer.support(query, hits)
         if not hits:
             return Draft(parts=(), support=0.0, lead=False)
-        text = self.complete(build_messages(question, hits, language))
+        text = self.complete(build_messages(query.text, hits, query.language))
         if NOT_FOUND_TOKEN in text:
             return Draft(parts=(), support=0.0, lead=False)
         return Draft(parts=tuple(self.verify(text, hits)), support=support, lead=False)

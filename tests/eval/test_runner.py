@@ -15,14 +15,14 @@ from tests.rag.conftest import make_kb
 
 
 class AbstainAll:
-    def generate(self, question, hits, language) -> Draft:
+    def generate(self, query, hits) -> Draft:
         return Draft(parts=(), support=0.0)
 
 
 class CiteAll:
     """One part per retrieved passage, each citing that passage: everything cited, always confident."""
 
-    def generate(self, question, hits: list[Hit], language) -> Draft:
+    def generate(self, query, hits: list[Hit]) -> Draft:
         parts = tuple(Part(text=h.chunk.text[:80], evidence=(Evidence(hit=h, sentence=h.chunk.text[:80],
                                                                       start=h.chunk.start, end=h.chunk.start + 80),))
                       for h in hits)
@@ -35,8 +35,8 @@ class Recording:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def generate(self, question, hits: list[Hit], language) -> Draft:
-        self.seen.append(question + " " + " ".join(h.chunk.text for h in hits))
+    def generate(self, query, hits: list[Hit]) -> Draft:
+        self.seen.append(query.text + " " + " ".join(h.chunk.text for h in hits))
         if not hits:
             return Draft(parts=(), support=0.0)
         h = hits[0]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from index.chroma import ChromaStore
 from index.ingest import ChunkSettings, ingest
-from index.store import ChromaStore
 from tests.conftest import ARTICLES
 from tests.fakes import HashEmbedder
 

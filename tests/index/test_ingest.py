@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from index.chroma import ChromaStore
 from index.ingest import ChunkSettings, ingest
 from index.lexical import LexicalIndex
 from index.loading import FieldMap
-from index.store import ChromaStore
 from tests.conftest import ARTICLES, SHARED
 from tests.fakes import HashEmbedder
 

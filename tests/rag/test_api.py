@@ -13,17 +13,17 @@ QUESTION = "ما هي قاعة واغادوغو في سرت؟"
 
 @pytest.fixture
 def client(kb) -> TestClient:
-    return TestClient(create_app(kb, with_ui=False))
+    return TestClient(create_app(kb))
 
 
 @pytest.fixture
 def keyed(tmp_path) -> TestClient:
-    return TestClient(create_app(make_kb(tmp_path, api_key="s3cret"), with_ui=False))
+    return TestClient(create_app(make_kb(tmp_path, api_key="s3cret")))
 
 
 def test_ask_returns_the_answer_contract(client):
     body = client.post("/api/ask", json={"question": QUESTION, "top_k": 3}).json()
-    assert set(body) == {"answer", "language", "abstained", "citations", "support", "timings_ms"}
+    assert set(body) == {"answer", "language", "abstained", "citations", "support", "checks", "timings_ms"}
     assert body["language"] == "ar" and body["citations"]
     assert set(body["citations"][0]) == {"n", "doc_id", "title", "source", "date", "url", "chunk_id", "text",
                                          "quote", "start", "end", "score"}
@@ -91,7 +91,7 @@ def test_upload_rejects_path_parts_and_unsupported_types(keyed, name, status):
 
 
 def test_oversized_upload_is_413(tmp_path):
-    client = TestClient(create_app(make_kb(tmp_path, api_key="k", max_upload_mb=0.001), with_ui=False))
+    client = TestClient(create_app(make_kb(tmp_path, api_key="k", max_upload_mb=0.001)))
     r = client.post("/api/documents", headers={"Authorization": "Bearer k"}, files={"files": ("big.txt", b"x" * 5000)})
     assert r.status_code == 413
 
@@ -99,7 +99,7 @@ def test_oversized_upload_is_413(tmp_path):
 def test_official_openai_client_plain_and_streamed(kb):
     from openai import NotFoundError, OpenAI
 
-    with LiveServer(create_app(kb, with_ui=False)) as server:
+    with LiveServer(create_app(kb)) as server:
         client = OpenAI(base_url=f"{server.url}/v1", api_key="unused")
         assert [m.id for m in client.models.list()] == [MODEL_ID]
         reply = client.chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": QUESTION}])
@@ -122,7 +122,7 @@ def test_concurrent_questions_during_an_ingest_are_all_answered(kb, tmp_path):
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "new.txt").write_text("عنوان\n\nخبر عن قاعة واغادوغو في سرت مرة أخرى.", encoding="utf-8")
-    with LiveServer(create_app(kb, with_ui=False)) as server:
+    with LiveServer(create_app(kb)) as server:
         def ask(_):
             return httpx.post(f"{server.url}/api/ask", json={"question": QUESTION}, timeout=60).status_code
 

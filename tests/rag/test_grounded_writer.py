@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pytest
 
 from index.types import Chunk, Hit
-from rag.generators import Evidence, Part
+from rag.generators import Check, Evidence, Part
 from rag.generators.grounded import GroundedWriter
 from rag.pipeline import NOT_FOUND, TRANSLATION_NOTE
-from tests.fakes import HashEmbedder
+from tests.fakes import HashEmbedder, make_query
 from tests.rag.conftest import make_kb
 
 
@@ -28,6 +28,9 @@ class ScriptedChat:
     def __init__(self, *replies: str | Reply) -> None:
         self.replies = [r if isinstance(r, Reply) else Reply(r) for r in replies]
         self.sent: list[list[dict[str, str]]] = []
+
+    def warm_up(self):
+        pass
 
     def chat(self, messages, *, max_tokens, on_token=None):
         self.sent.append(messages)
@@ -54,7 +57,7 @@ def writer(*replies: str | Reply, min_similarity: float = 0.0) -> tuple[Grounded
 
 def test_a_faithful_translation_replaces_the_arabic_sentence():
     w, chat = writer("General Thomas Waldhauser said the number of fighters in Sirte fell to 200.")
-    [out] = w.write("How many fighters?", [part(AR)], "en")
+    [out] = w.write(make_query("How many fighters?"), [part(AR)])
     assert out.text == "General Thomas Waldhauser said the number of fighters in Sirte fell to 200."
     assert out.evidence == part(AR).evidence
     assert chat.sent[0][-1]["content"] == AR  # the model gets the evidence sentence only: no question to answer
@@ -70,26 +73,26 @@ def test_a_faithful_translation_replaces_the_arabic_sentence():
 ])
 def test_a_sentence_that_fails_a_check_falls_back_to_the_evidence(reply, reason):
     w, _ = writer(reply)
-    [out] = w.write("How many fighters?", [part(AR)], "en")
+    [out] = w.write(make_query("How many fighters?"), [part(AR)])
     assert out.text == AR
-    assert reason in w.last_checks[0].reason
+    assert reason in out.check.reason
 
 
 def test_a_translation_far_from_the_evidence_in_meaning_falls_back():
     w, _ = writer("The weather in Sirte was sunny with 200 clouds.", min_similarity=0.5)
-    [out] = w.write("How many fighters?", [part(AR)], "en")
-    assert out.text == AR and "meaning drifted" in w.last_checks[0].reason
+    [out] = w.write(make_query("How many fighters?"), [part(AR)])
+    assert out.text == AR and "meaning drifted" in out.check.reason
 
 
 def test_evidence_already_in_the_question_language_is_quoted_without_calling_the_model():
     w, chat = writer("should not be used")
-    [out] = w.write("كم عدد المقاتلين؟", [part(AR)], "ar")
+    [out] = w.write(make_query("كم عدد المقاتلين؟"), [part(AR)])
     assert out.text == AR and chat.sent == []
 
 
 def test_labels_quotes_and_markers_the_model_adds_are_cleaned():
     w, _ = writer('Translation: "General Thomas Waldhauser said the fighters in Sirte fell to 200 [1]."')
-    [out] = w.write("How many?", [part(AR)], "en")
+    [out] = w.write(make_query("How many?"), [part(AR)])
     assert out.text == "General Thomas Waldhauser said the fighters in Sirte fell to 200."
 
 
@@ -112,8 +115,12 @@ def test_the_pipeline_streams_the_lead_then_each_checked_sentence_with_its_marke
 class Translating:
     """A writer that 'translates' every part into a fixed English sentence."""
 
-    def write(self, question, parts, language, on_draft=None):
-        return [Part(text=f"English sentence {i}.", evidence=p.evidence) for i, p in enumerate(parts)]
+    def warm_up(self):
+        pass
+
+    def write(self, query, parts, on_draft=None):
+        return [Part(text=f"English sentence {i}.", evidence=p.evidence, check=Check(True))
+                for i, p in enumerate(parts)]
 
 
 def test_an_answer_with_translated_sentences_ends_with_a_note_saying_so(tmp_path):
@@ -148,7 +155,7 @@ def test_real_model_answer_is_grounded_sentence_by_sentence(tmp_path, e5_embedde
     kb = KnowledgeBase(Settings(index_dir=tmp_path, model_dir=MODEL_CACHE, collection="llm", generator="llamacpp"),
                        embedder=e5_embedder)
     try:
-        writer = kb.writer()
+        kb.writer()
     except ModelError as e:
         pytest.skip(f"local LLM model not available: {e}")
     kb.ingest([ARTICLES])
@@ -157,11 +164,11 @@ def test_real_model_answer_is_grounded_sentence_by_sentence(tmp_path, e5_embedde
     assert not answer.abstained and answer.citations
     lines = [ln for ln in answer.answer.splitlines()[1:] if ln != TRANSLATION_NOTE["en"]]  # after the lead
     assert answer.answer.splitlines()[0].startswith("From ")
-    assert len(lines) == len(answer.citations) == len(writer.last_checks)
-    for line, citation, check in zip(lines, answer.citations, writer.last_checks):
+    assert len(lines) == len(answer.citations) == len(answer.checks)
+    for line, citation, check in zip(lines, answer.citations, answer.checks):
         body = line.rsplit(" [", 1)[0]
         assert line.endswith(f"[{citation.n}]")
-        assert body == citation.quote if not check.ok else body != citation.quote
+        assert body == citation.quote if not check.kept else body != citation.quote
     assert "".join(e[1] for e in events[:-1] if e[0] == "text") == answer.answer
 
 
@@ -175,7 +182,7 @@ def test_the_openai_stream_carries_checked_sentences_as_content_and_the_draft_be
     kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": GroundedWriter(chat, HashEmbedder(),
                                                                                      min_similarity=0.0)})
     question = [{"role": "user", "content": "Where did ISIS fighters go after they left Sirte?"}]
-    with LiveServer(create_app(kb, with_ui=False)) as server:
+    with LiveServer(create_app(kb)) as server:
         client = OpenAI(base_url=f"{server.url}/v1", api_key="unused")
         chunks = list(client.chat.completions.create(model=MODEL_ID, stream=True, messages=question))
         plain = client.chat.completions.create(model=MODEL_ID, messages=question).choices[0].message.content
@@ -188,11 +195,11 @@ def test_the_openai_stream_carries_checked_sentences_as_content_and_the_draft_be
 def test_a_number_the_evidence_writes_in_words_may_be_translated_as_digits():
     evidence = "وقال الجنرال توماس وولدهاوس إن عددهم كان يقارب الخمسة آلاف عنصر."
     w, _ = writer("General Thomas Waldhauser said they numbered about 5,000.")
-    [out] = w.write("How many?", [part(evidence)], "en")
-    assert out.text.endswith("5,000.") and w.last_checks[0].ok
+    [out] = w.write(make_query("How many?"), [part(evidence)])
+    assert out.text.endswith("5,000.") and out.check.ok
     w, _ = writer("General Thomas Waldhauser said they numbered about 7,000.")
-    [out] = w.write("How many?", [part(evidence)], "en")
-    assert out.text == evidence and "numbers not in the evidence: ['7000']" in w.last_checks[0].reason
+    [out] = w.write(make_query("How many?"), [part(evidence)])
+    assert out.text == evidence and "numbers not in the evidence: ['7000']" in out.check.reason
 
 
 def test_titles_and_words_of_institutions_are_not_taken_for_invented_names():

@@ -12,6 +12,7 @@ from tests.rag.conftest import make_kb
 from tests.scripted_llm import ScriptedLLM
 
 QUESTION = "ما هي قاعة واغادوغو في سرت؟"
+ANY = {"en": 0.0, "ar": 0.0}  # no abstention threshold
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def source_sentence(messages, word):
 
 def ask(retriever, llm, question=QUESTION):
     gen = OpenAIGenerator(HashEmbedder(), url=llm.url, model="scripted", min_similarity=0.6)
-    return answer(question, retriever=retriever, generator=gen, min_support=0.0)
+    return answer(question, embedder=HashEmbedder(), retriever=retriever, generator=gen, min_support=ANY)
 
 
 def test_supported_sentences_are_cited_and_invented_ones_dropped(retriever):
@@ -66,7 +67,7 @@ def test_the_model_saying_not_in_sources_abstains(retriever):
 def test_an_unreachable_server_is_a_model_error_naming_it(retriever):
     gen = OpenAIGenerator(HashEmbedder(), url="http://127.0.0.1:9/v1", model="x", timeout=2)
     with pytest.raises(ModelError, match=r"http://127\.0\.0\.1:9/v1"):
-        answer(QUESTION, retriever=retriever, generator=gen, min_support=0.0)
+        answer(QUESTION, embedder=HashEmbedder(), retriever=retriever, generator=gen, min_support=ANY)
 
 
 def test_with_an_llm_follow_ups_are_condensed_by_it_before_retrieval(retriever):
@@ -81,8 +82,8 @@ def test_with_an_llm_follow_ups_are_condensed_by_it_before_retrieval(retriever):
     with ScriptedLLM(script) as llm:
         gen = OpenAIGenerator(HashEmbedder(), url=llm.url, model="scripted")
         assert gen.condense("وما هي تلك القاعة؟", history) == "ما هي قاعة واغادوغو في سرت؟"
-        answer("وما هي تلك القاعة؟", retriever=retriever, generator=gen, history=history, min_support=0.0,
-               condense=gen.condense)
+        answer("وما هي تلك القاعة؟", embedder=HashEmbedder(), retriever=retriever, generator=gen, history=history,
+               min_support=ANY, condenser=gen)
         sources = llm.requests[-1]["messages"][-1]["content"]
     assert "واغادوغو" in sources  # retrieval used the condensed question
 

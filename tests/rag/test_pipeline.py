@@ -6,11 +6,12 @@ import pytest
 
 from index.lexical import LexicalIndex
 from rag.generators.extractive import ExtractiveGenerator
-from rag.pipeline import NOT_FOUND, answer, question_language, retrieval_query
+from rag.pipeline import NOT_FOUND, answer
+from rag.query import question_language, retrieval_query
 from rag.retrieval import DenseRetriever, Filters, HybridRetriever, LexicalRetriever, diversify
 from rag.types import Turn
 from tests.conftest import ARTICLES
-from tests.fakes import HashEmbedder
+from tests.fakes import HashEmbedder, make_query
 from tests.rag.conftest import make_kb
 
 QUESTION = "أين تقع قاعة واغادوغو في سرت؟"
@@ -23,8 +24,13 @@ def kb(tmp_path):
             "store": base.store, "emb": base.embedder, "lexical": base.lexical}
 
 
+def thresholds(value: float) -> dict[str, float]:
+    return {"en": value, "ar": value}
+
+
 def ask(kb, question, **kw):
-    return answer(question, retriever=kb["retriever"], generator=kb["generator"], min_support=0.0, **kw)
+    return answer(question, embedder=kb["emb"], retriever=kb["retriever"], generator=kb["generator"],
+                  min_support=thresholds(0.0), **kw)
 
 
 def test_every_marker_has_a_citation_and_every_citation_is_used(kb):
@@ -53,16 +59,18 @@ def test_answer_leads_with_the_article_count_in_the_question_language(kb):
 
 @pytest.mark.parametrize("question,lang", [("Who won the 2018 World Cup?", "en"), ("من فاز بكأس العالم 2018؟", "ar")])
 def test_weak_evidence_abstains_in_the_question_language(kb, question, lang):
-    result = answer(question, retriever=kb["retriever"], generator=kb["generator"], min_support=0.99)
+    result = answer(question, embedder=kb["emb"], retriever=kb["retriever"], generator=kb["generator"],
+                    min_support=thresholds(0.99))
     assert result.abstained and result.citations == [] and result.answer == NOT_FOUND[lang]
 
 
 def test_an_empty_archive_abstains(tmp_path):
-    from index.store import ChromaStore
+    from index.chroma import ChromaStore
 
     store, emb = ChromaStore(path=tmp_path / "empty", collection="empty"), HashEmbedder()
-    retriever = HybridRetriever(store, emb, LexicalIndex(store, tmp_path))
-    result = answer("أين سرت؟", retriever=retriever, generator=ExtractiveGenerator(emb), min_support=0.0)
+    retriever = HybridRetriever(store, LexicalIndex(store, tmp_path))
+    result = answer("أين سرت؟", embedder=emb, retriever=retriever, generator=ExtractiveGenerator(emb),
+                    min_support=thresholds(0.0))
     assert result.abstained and not result.citations
 
 
@@ -89,19 +97,19 @@ def test_follow_up_finds_what_the_conversation_is_about(kb):
 
 def test_doc_filter_restricts_every_retriever(kb):
     only = Filters(doc_ids=("004_9711346d17d328a9",))
-    for retriever in (kb["retriever"], DenseRetriever(kb["store"], kb["emb"]), LexicalRetriever(kb["lexical"])):
-        hits = retriever.retrieve("داعش سرت", 5, only)
+    for retriever in (kb["retriever"], DenseRetriever(kb["store"]), LexicalRetriever(kb["lexical"])):
+        hits = retriever.retrieve(make_query("داعش سرت"), 5, only)
         assert hits and {h.chunk.doc_id for h in hits} == {"004_9711346d17d328a9"}
 
 
 def test_date_filter_keeps_only_dated_articles_in_range(kb):
-    hits = kb["retriever"].retrieve("داعش سرت", 5, Filters(date_from="2016-07-01", date_to="2016-07-31"))
+    hits = kb["retriever"].retrieve(make_query("داعش سرت"), 5, Filters(date_from="2016-07-01", date_to="2016-07-31"))
     assert hits and {h.chunk.doc_id for h in hits} == {"003_3c966266f86ced41"}  # the only dated seed article
-    assert kb["retriever"].retrieve("داعش سرت", 5, Filters(date_from="2020-01-01")) == []
+    assert kb["retriever"].retrieve(make_query("داعش سرت"), 5, Filters(date_from="2020-01-01")) == []
 
 
 def test_diversity_caps_one_article_while_others_match(kb):
-    hits = kb["retriever"].retrieve("داعش سرت ليبيا", 5)
+    hits = kb["retriever"].retrieve(make_query("داعش سرت ليبيا"), 5)
     per_doc = [h.chunk.doc_id for h in hits]
     assert max(per_doc.count(d) for d in per_doc) <= 2
     assert diversify(hits, 5) == hits
@@ -110,8 +118,9 @@ def test_diversity_caps_one_article_while_others_match(kb):
 def test_extractive_generator_uses_stored_sentence_vectors(kb):
     counting = HashEmbedder()
     generator = ExtractiveGenerator(counting, store=kb["store"])
-    hits = kb["retriever"].retrieve(QUESTION, 5)
-    draft = generator.generate(QUESTION, hits, "ar")
+    query = make_query(QUESTION, counting)  # the question is embedded once, upstream
+    hits = kb["retriever"].retrieve(query, 5)
+    draft = generator.generate(query, hits)
     assert draft.parts and counting.texts_embedded == 1  # only the question; sentences come from the store
 
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.api import create_app
 from rag.types import Answer, Citation
 from tests.rag.conftest import LiveServer, make_kb
 from ui.app import answer_html, direction, passage_html
+from ui.serve import create_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -17,7 +17,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     kb = make_kb(tmp_path_factory.mktemp("ui"))
-    with LiveServer(create_app(kb)) as live:
+    with LiveServer(create_server(kb)) as live:
         yield live
 
 
@@ -83,7 +83,7 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
 def test_with_an_api_key_the_ui_asks_for_it(tmp_path):
     from fastapi.testclient import TestClient
 
-    client = TestClient(create_app(make_kb(tmp_path, api_key="s3cret")))
+    client = TestClient(create_server(make_kb(tmp_path, api_key="s3cret")))
     assert client.get("/ui/config").status_code == 401
     assert client.post("/ui/login", data={"username": "me", "password": "wrong"}).status_code == 400
     assert client.post("/ui/login", data={"username": "me", "password": "s3cret"}).status_code == 200
