@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from index.arabic import ARABIC_LETTER, LATIN_LETTER, normalize
+from index.arabic import language_of, normalize
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,7 @@ def text_language(text: str) -> str:
     >>> text_language("Fighters went to Bani Walid [1]"), text_language("From 1 article:\\nذهبوا إلى بني وليد")
     ('en', 'ar')
     """
-    ar, la = len(ARABIC_LETTER.findall(text)), len(LATIN_LETTER.findall(text))
-    return "" if ar + la == 0 else ("ar" if ar >= la else "en")
+    return language_of(text, mixed=False)
 
 
 def percentile(values: Sequence[float], p: float) -> float:

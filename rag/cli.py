@@ -1,8 +1,9 @@
 """`rag`: ingest, docs, remove, search, ask here; `serve` and `eval` come from the layers above.
 
 Commands are a registry of `Command`s: the built-in ones below, plus those other packages register under
-the `rag.commands` entry-point group (pyproject.toml: `serve` from ui/, `eval` from eval/), so rag/ never
-imports the UI or the evaluation. Core errors become one line on stderr and a non-zero exit.
+the `rag.commands` entry-point group (pyproject.toml: `serve` is defined in ui/serve.py and `eval` in
+eval/command.py), so rag/ never imports the UI or the evaluation. Core errors become one line on stderr
+and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -205,8 +206,10 @@ def commands() -> dict[str, Command]:
         except Exception as exc:  # noqa: BLE001 - a broken plugin costs its command, not the CLI
             print(f"rag: warning: command {ep.name!r} unavailable ({type(exc).__name__}: {exc})", file=sys.stderr)
             continue
-        if isinstance(command, Command):
-            found.setdefault(ep.name, command)
+        if not isinstance(command, Command):
+            print(f"rag: warning: entry point {ep.value} is not a rag.cli.Command; skipped", file=sys.stderr)
+            continue
+        found.setdefault(ep.name, command)
     return found
 
 
@@ -238,4 +241,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m rag.cli` runs this file as __main__: hand over to the imported module, whose `Command` class
+    # is the one the entry-point commands are instances of.
+    from rag.cli import main as _main
+
+    sys.exit(_main())
