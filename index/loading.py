@@ -187,7 +187,19 @@ def _read(path: Path) -> bytes:
 
 
 def load_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | Failure]:
-    """The documents in one file, and a Failure for each part that cannot be used."""
+    """The documents in one file, and a Failure for each part that cannot be used.
+
+    Never raises: whatever goes wrong with this file (or a record in it) is this file's Failure only.
+    """
+    try:
+        yield from _load(path, fields)
+    except RecursionError:
+        yield Failure(str(path), "nested too deeply to read")
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        yield Failure(str(path), f"could not be read ({type(exc).__name__}: {exc})")
+
+
+def _load(path: Path, fields: FieldMap) -> Iterator[Document | Failure]:
     try:
         text = decode(_read(path), str(path))
     except InputError as exc:
@@ -207,11 +219,21 @@ def load_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | 
         yield from _json_file(text, path, fields)
 
 
+def _parse_json(text: str) -> object:
+    """`json.loads`, with every way it can fail (too deep, too long a number) as a `ValueError`."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+
+
 def _json_file(text: str, path: Path, fields: FieldMap) -> Iterator[Document | Failure]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield Failure(str(path), f"broken JSON ({exc.msg} at line {exc.lineno})")
+        data = _parse_json(text)
+    except ValueError as exc:
+        yield Failure(str(path), f"broken JSON ({exc})")
         return
     records = data if isinstance(data, list) else [data]
     for n, rec in enumerate(records, 1):
@@ -221,9 +243,9 @@ def _json_file(text: str, path: Path, fields: FieldMap) -> Iterator[Document | F
 def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap) -> Document | Failure:
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return Failure(origin, f"broken JSON line ({exc.msg})")
+            raw = _parse_json(raw)
+        except ValueError as exc:
+            return Failure(origin, f"broken JSON line ({exc})")
     if not isinstance(raw, dict):
         return Failure(origin, "record is not a JSON object")
     body = raw.get(fields.text)

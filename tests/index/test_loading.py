@@ -87,3 +87,28 @@ def test_folder_walk_reports_missing_paths_and_unsupported_types(tmp_path):
     reasons = {Path(i.origin).name: i.reason for i in items if isinstance(i, Failure)}
     assert "unsupported file type .pdf" in reasons["b.pdf"]
     assert reasons["missing.txt"] == "no such file or folder"
+
+
+def _failures(items) -> dict[str, str]:
+    return {i.origin: i.reason for i in items if isinstance(i, Failure)}
+
+
+def test_json_nested_50000_levels_fails_alone_and_the_next_line_still_loads(tmp_path):
+    deep = '{"nested": ' * 50_000 + "1" + "}" * 50_000
+    (tmp_path / "deep.json").write_text(deep, encoding="utf-8")
+    (tmp_path / "mixed.jsonl").write_text(deep + "\n" + json.dumps({"id": "ok", "text": ARABIC}) + "\n",
+                                          encoding="utf-8")
+    [deep_failure] = _docs(tmp_path / "deep.json")
+    assert isinstance(deep_failure, Failure) and "nested too deeply" in deep_failure.reason
+    first, second = _docs(tmp_path / "mixed.jsonl")
+    assert isinstance(first, Failure) and first.origin.endswith("mixed.jsonl:1") and "nested" in first.reason
+    assert isinstance(second, Document) and second.doc_id == "ok"
+
+
+def test_json_number_too_long_for_python_is_that_records_failure(tmp_path):
+    p = tmp_path / "digits.jsonl"
+    good = json.dumps({"id": "b", "text": ARABIC * 100}, ensure_ascii=False)
+    p.write_text('{"id": ' + "9" * 5000 + ', "text": "نص"}\n' + good + "\n", encoding="utf-8")
+    first, second = _docs(p)
+    assert isinstance(first, Failure) and "broken JSON" in first.reason
+    assert isinstance(second, Document) and second.doc_id == "b"
