@@ -12,19 +12,21 @@ one bad file or line never stops a batch.
 
 from __future__ import annotations
 
-import gzip
 import html
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import IO
 
 from index.arabic import language_of
 from index.cleaning import clean, headline
 from index.dates import find_date, parse_date
 from index.errors import InputError
+from index.reading import MB, Limits, iter_lines, open_stream, read_limited
 from index.types import Document, Failure
 
 TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
@@ -85,6 +87,8 @@ def decode(data: bytes, name: str) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding.startswith("utf-8") and text.strip() and _controls(text) < 0.01:
+            return text  # strict UTF-8 rarely decodes binary, so digits or escaped JSON count as text too
         if _sensible(text) and (not encoding.startswith("utf-16") or _mostly_arabic_or_latin(text)):
             return text
     if not data.strip():
@@ -92,12 +96,16 @@ def decode(data: bytes, name: str) -> str:
     raise InputError(f"{name}: not text (binary, or an encoding other than UTF-8/UTF-16/Windows-1256)")
 
 
+def _controls(text: str) -> float:
+    """The share of control and private-use characters: binary, or the wrong encoding."""
+    return sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\r\f") or "\ue000" <= c <= "\uf8ff") / len(text)
+
+
 def _sensible(text: str) -> bool:
     if not text.strip():
         return False
-    bad = sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\r\f") or "\ue000" <= c <= "\uf8ff")
     letters = sum(1 for c in text if c.isalpha())
-    return bad / len(text) < 0.01 and letters / len(text.replace(" ", "")) > 0.3
+    return _controls(text) < 0.01 and letters / len(text.replace(" ", "")) > 0.3
 
 
 def _mostly_arabic_or_latin(text: str) -> bool:
@@ -176,47 +184,86 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path | Failure]:
             yield path
 
 
-def _read(path: Path) -> bytes:
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: broken gzip file ({exc})") from exc
-    return data
-
-
-def load_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | Failure]:
+def load_file(path: Path, fields: FieldMap = FieldMap(), limits: Limits | None = None) -> Iterator[Document | Failure]:
     """The documents in one file, and a Failure for each part that cannot be used.
 
     Never raises: whatever goes wrong with this file (or a record in it) is this file's Failure only.
+    `limits` default to `Limits.from_env()` (see `index.reading`).
     """
+    origin = str(path)
     try:
-        yield from _load(path, fields)
-    except RecursionError:
-        yield Failure(str(path), "nested too deeply to read")
-    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-        yield Failure(str(path), f"could not be read ({type(exc).__name__}: {exc})")
-
-
-def _load(path: Path, fields: FieldMap) -> Iterator[Document | Failure]:
-    try:
-        text = decode(_read(path), str(path))
+        yield from _load(path, origin, fields, limits or Limits.from_env())
     except InputError as exc:
-        yield Failure(str(path), str(exc).removeprefix(f"{path}: "))
-        return
+        yield Failure(origin, str(exc))
+    except RecursionError:
+        yield Failure(origin, "nested too deeply to read")
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        yield Failure(origin, f"could not be read ({type(exc).__name__}: {exc})")
+
+
+def _load(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
     suffix = _base_suffix(path)
+    if suffix == ".jsonl":
+        yield from _jsonl_file(path, origin, fields, limits)
+        return
+    text = _decode(read_limited(path, limits))
+    if suffix == ".json":
+        yield from _json_file(text, path, origin, fields, limits)
+        return
+    title = ""
     if suffix in (".html", ".htm"):
-        title, body = html_to_text(text)
-        yield _checked(make_document(_stem(path), body, title=title, origin=str(path)))
-    elif suffix in (".txt", ".md"):
-        yield _checked(make_document(_stem(path), text, origin=str(path)))
-    elif suffix == ".jsonl":
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                yield _record(line, f"{path}:{n}", f"{_stem(path)}-{n}", fields)
-    else:
-        yield from _json_file(text, path, fields)
+        title, text = html_to_text(text)
+    yield _too_long(text, origin, limits) or _checked(make_document(_stem(path), text, title=title, origin=origin))
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return decode(data, "")
+    except InputError as exc:
+        raise InputError(str(exc).removeprefix(": ")) from None
+
+
+def _too_long(text: str, origin: str, limits: Limits) -> Failure | None:
+    if len(text) <= limits.article_chars:
+        return None
+    return Failure(origin, f"the article is {len(text):,} characters; at most {limits.article_chars:,} "
+                           f"(RAG_MAX_ARTICLE_CHARS): split it or raise the limit")
+
+
+def _jsonl_file(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
+    """One record per line, read line by line: memory stays bounded by the longest line allowed."""
+    with open_stream(path, limits) as raw:
+        utf16 = _utf16_encoding(raw.peek(4096)[:4096])
+        stream: IO[str] | IO[bytes] = io.TextIOWrapper(raw, encoding=utf16) if utf16 else raw
+        for n, line in enumerate(iter_lines(stream, int(limits.line_mb * MB)), 1):
+            where = f"{origin}:{n}"
+            if line is None:
+                yield Failure(where, f"line longer than {limits.line_mb:g} MB (RAG_MAX_LINE_MB); skipped")
+            elif line.strip():
+                try:
+                    text = line if isinstance(line, str) else _decode(line)
+                except InputError as exc:
+                    yield Failure(where, str(exc))
+                    continue
+                yield _record(text, where, f"{_stem(path)}-{n}", fields, limits)
+
+
+def _utf16_encoding(head: bytes) -> str | None:
+    """'utf-16…' if the start of a file is UTF-16 text (which lines must not be split as bytes), else None."""
+    head = head[: len(head) // 2 * 2]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        text = decode(head, "")
+    except InputError:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            if head.decode(encoding) == text:
+                return encoding
+        except UnicodeDecodeError:
+            pass
+    return None
 
 
 def _parse_json(text: str) -> object:
@@ -229,18 +276,19 @@ def _parse_json(text: str) -> object:
         raise ValueError("nested too deeply") from exc
 
 
-def _json_file(text: str, path: Path, fields: FieldMap) -> Iterator[Document | Failure]:
+def _json_file(text: str, path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
     try:
         data = _parse_json(text)
     except ValueError as exc:
-        yield Failure(str(path), f"broken JSON ({exc})")
+        yield Failure(origin, f"broken JSON ({exc})")
         return
     records = data if isinstance(data, list) else [data]
     for n, rec in enumerate(records, 1):
-        yield _record(rec, f"{path}[{n}]", f"{_stem(path)}-{n}" if len(records) > 1 else _stem(path), fields)
+        fallback = f"{_stem(path)}-{n}" if len(records) > 1 else _stem(path)
+        yield _record(rec, f"{origin}[{n}]", fallback, fields, limits)
 
 
-def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap) -> Document | Failure:
+def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap, limits: Limits) -> Document | Failure:
     if isinstance(raw, str):
         try:
             raw = _parse_json(raw)
@@ -252,7 +300,7 @@ def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap) -> Doc
     if not isinstance(body, str) or not body.strip():
         return Failure(origin, f"record has no text (field {fields.text!r} missing or empty)")
     doc_id = str(raw.get(fields.id) or fallback_id).strip()
-    return _checked(make_document(
+    return _too_long(body, origin, limits) or _checked(make_document(
         doc_id, body, title=str(raw.get(fields.title) or ""), date=raw.get(fields.date),
         source=str(raw.get(fields.source) or ""), url=str(raw.get(fields.url) or ""), origin=origin))
 

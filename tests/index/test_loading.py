@@ -2,6 +2,9 @@
 
 import gzip
 import json
+import os
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,90 @@ def test_json_number_too_long_for_python_is_that_records_failure(tmp_path):
     first, second = _docs(p)
     assert isinstance(first, Failure) and "broken JSON" in first.reason
     assert isinstance(second, Document) and second.doc_id == "b"
+
+
+def _gzip_zeros(path: Path, megabytes: int) -> Path:
+    with gzip.open(path, "wb") as f:
+        for _ in range(megabytes):
+            f.write(bytes(2**20))
+    return path
+
+
+def test_gzip_bomb_is_refused_with_its_ratio_quickly(tmp_path):
+    bomb = _gzip_zeros(tmp_path / "bomb.txt.gz", 100)  # ~100 KB that expands to 100 MB
+    started = time.perf_counter()
+    [failure] = _docs(bomb)
+    assert time.perf_counter() - started < 5  # was 31.8 s
+    assert isinstance(failure, Failure) and failure.origin == str(bomb)
+    assert "decompression bomb" in failure.reason and "100×" in failure.reason
+
+
+def test_jsonl_gzip_bomb_stops_at_the_ratio_limit(tmp_path):
+    p = tmp_path / "bomb.jsonl.gz"
+    line = (json.dumps({"text": "خبر"}, ensure_ascii=False) + "\n").encode()
+    with gzip.open(p, "wb") as f:
+        for _ in range(50):
+            f.write(line * (2**20 // len(line)))
+    items = _docs(p)
+    assert isinstance(items[-1], Failure) and "decompression bomb" in items[-1].reason
+    assert len(items) < 200_000  # stopped near the first MB, not after 50 MB
+
+
+def test_gzip_expanding_past_the_file_limit_is_refused_naming_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_FILE_MB", "0.5")
+    p = tmp_path / "big.txt.gz"
+    p.write_bytes(gzip.compress(os.urandom(400_000).hex().encode()))  # 800 KB of text, ratio about 2
+    [failure] = _docs(p)
+    assert isinstance(failure, Failure)
+    assert "larger than 0.5 MB once decompressed" in failure.reason and "RAG_MAX_FILE_MB" in failure.reason
+
+
+def test_text_file_over_the_file_limit_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_FILE_MB", "1")
+    p = tmp_path / "huge.txt"
+    p.write_text(ARABIC * 20_000, encoding="utf-8")  # 2.4 MB
+    [failure] = _docs(p)
+    assert isinstance(failure, Failure) and failure.origin == str(p)
+    assert failure.reason.startswith("larger than 1 MB") and "\n" not in failure.reason
+
+
+def test_article_over_the_character_limit_is_refused_in_files_and_records(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_ARTICLE_CHARS", "1000")
+    (tmp_path / "long.txt").write_text(ARABIC * 20, encoding="utf-8")
+    rows = [{"id": "short", "text": ARABIC}, {"id": "long", "text": ARABIC * 20}]
+    (tmp_path / "recs.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+                                         encoding="utf-8")
+    [long_file] = _docs(tmp_path / "long.txt")
+    short, long_record = _docs(tmp_path / "recs.jsonl")
+    for failure in (long_file, long_record):
+        assert isinstance(failure, Failure)
+        assert "1,540 characters" in failure.reason and "at most 1,000 (RAG_MAX_ARTICLE_CHARS)" in failure.reason
+    assert isinstance(short, Document)
+
+
+def test_jsonl_has_no_file_limit_but_an_overlong_line_is_that_lines_failure(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_FILE_MB", "0.01")
+    monkeypatch.setenv("RAG_MAX_LINE_MB", "0.1")
+    rows = [json.dumps({"id": f"r{i}", "text": ARABIC}, ensure_ascii=False) for i in range(200)]  # ~30 KB
+    rows[5] = json.dumps({"id": "giant", "text": ARABIC * 2000}, ensure_ascii=False)
+    p = tmp_path / "many.jsonl"
+    p.write_text("\n".join(rows), encoding="utf-8")
+    items = _docs(p)
+    assert len([d for d in items if isinstance(d, Document)]) == 199
+    assert _failures(items) == {f"{p}:6": "line longer than 0.1 MB (RAG_MAX_LINE_MB); skipped"}
+
+
+def test_jsonl_is_read_line_by_line_in_bounded_memory(tmp_path):
+    p = tmp_path / "big.jsonl"
+    line = json.dumps({"id": "x", "title": "عنوان " * 150}, ensure_ascii=False) + "\n"  # no text: fails fast
+    with p.open("w", encoding="utf-8") as f:
+        for _ in range(4 * 2**20 // len(line.encode())):
+            f.write(line)
+    tracemalloc.start()
+    try:
+        for _ in load_file(p):
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # a 4 MB file, never held whole
