@@ -16,7 +16,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,12 +26,15 @@ from index.arabic import language_of
 from index.cleaning import clean, headline
 from index.dates import find_date, parse_date
 from index.errors import InputError
+from index.finding import SUFFIXES as SUFFIXES  # re-exported: ingest and the API use them from here
+from index.finding import base_suffix, shown
+from index.finding import iter_files as iter_files
 from index.reading import MB, Limits, iter_lines, open_stream, read_limited
 from index.types import Document, Failure
 
-TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
-RECORD_SUFFIXES = {".json", ".jsonl"}
-SUFFIXES = TEXT_SUFFIXES | RECORD_SUFFIXES
+# Ids: letters, digits, single inner spaces and . - _ # : @ + (they appear in chunk ids, URLs and commands).
+_ID = re.compile(r"[\w.\-#:@+]+(?: [\w.\-#:@+]+)*")
+_NOT_ID = re.compile(r"[^\w.\-#:@+ ]+")
 
 
 @dataclass(frozen=True)
@@ -151,37 +154,14 @@ def html_to_text(markup: str) -> tuple[str, str]:
     return html.unescape(parser.title).strip(), body.strip()
 
 
-def _base_suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return suffixes[-1] if suffixes else ""
-
-
 def _stem(path: Path) -> str:
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
     return name.rsplit(".", 1)[0]
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path | Failure]:
-    """Supported files under `paths` (folders recursively, sorted); Failures for the rest."""
-    for path in paths:
-        if not path.exists():
-            yield Failure(str(path), "no such file or folder")
-        elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _base_suffix(p) in SUFFIXES
-                           and not p.name.startswith("."))
-            skipped = sorted(p for p in path.rglob("*") if p.is_file() and _base_suffix(p) not in SUFFIXES
-                             and not p.name.startswith("."))
-            yield from found
-            for p in skipped:
-                yield Failure(str(p), f"unsupported file type {''.join(p.suffixes) or '(none)'}"
-                                      f" (use one of {', '.join(sorted(SUFFIXES))})")
-        elif _base_suffix(path) not in SUFFIXES:
-            yield Failure(str(path), f"unsupported file type {''.join(path.suffixes) or '(none)'}"
-                                     f" (use one of {', '.join(sorted(SUFFIXES))})")
-        else:
-            yield path
+def _file_id(path: Path) -> str:
+    """The document id a file gives: its stem, each run of characters an id cannot hold made a '-'."""
+    return " ".join(_NOT_ID.sub("-", _stem(path)).split()).strip(" -")
 
 
 def load_file(path: Path, fields: FieldMap = FieldMap(), limits: Limits | None = None) -> Iterator[Document | Failure]:
@@ -190,7 +170,7 @@ def load_file(path: Path, fields: FieldMap = FieldMap(), limits: Limits | None =
     Never raises: whatever goes wrong with this file (or a record in it) is this file's Failure only.
     `limits` default to `Limits.from_env()` (see `index.reading`).
     """
-    origin = str(path)
+    origin = shown(path)
     try:
         yield from _load(path, origin, fields, limits or Limits.from_env())
     except InputError as exc:
@@ -202,7 +182,7 @@ def load_file(path: Path, fields: FieldMap = FieldMap(), limits: Limits | None =
 
 
 def _load(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
-    suffix = _base_suffix(path)
+    suffix = base_suffix(path)
     if suffix == ".jsonl":
         yield from _jsonl_file(path, origin, fields, limits)
         return
@@ -213,7 +193,7 @@ def _load(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator
     title = ""
     if suffix in (".html", ".htm"):
         title, text = html_to_text(text)
-    yield _too_long(text, origin, limits) or _checked(make_document(_stem(path), text, title=title, origin=origin))
+    yield _too_long(text, origin, limits) or _checked(make_document(_file_id(path), text, title=title, origin=origin))
 
 
 def _decode(data: bytes) -> str:
@@ -245,7 +225,7 @@ def _jsonl_file(path: Path, origin: str, fields: FieldMap, limits: Limits) -> It
                 except InputError as exc:
                     yield Failure(where, str(exc))
                     continue
-                yield _record(text, where, f"{_stem(path)}-{n}", fields, limits)
+                yield _record(text, where, f"{_file_id(path)}-{n}", fields, limits)
 
 
 def _utf16_encoding(head: bytes) -> str | None:
@@ -284,7 +264,7 @@ def _json_file(text: str, path: Path, origin: str, fields: FieldMap, limits: Lim
         return
     records = data if isinstance(data, list) else [data]
     for n, rec in enumerate(records, 1):
-        fallback = f"{_stem(path)}-{n}" if len(records) > 1 else _stem(path)
+        fallback = f"{_file_id(path)}-{n}" if len(records) > 1 else _file_id(path)
         yield _record(rec, f"{origin}[{n}]", fallback, fields, limits)
 
 
@@ -308,6 +288,9 @@ def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap, limits
 def _checked(doc: Document) -> Document | Failure:
     if not doc.text.strip():
         return Failure(doc.origin, "no text left after cleaning")
-    if not re.fullmatch(r"[\w.\-#:@+]{1,200}", doc.doc_id):
-        return Failure(doc.origin, f"unusable document id {doc.doc_id!r} (letters, digits, . - _ # : @ +)")
+    if not any(c.isalpha() for c in doc.text):
+        return Failure(doc.origin, f"too short to be an article (no words, only {doc.text[:40]!r})")
+    if len(doc.doc_id) > 200 or not _ID.fullmatch(doc.doc_id):
+        return Failure(doc.origin, f"unusable document id {shown(repr(doc.doc_id))} (at most 200 letters, digits, "
+                                   f"single spaces and . - _ # : @ +)")
     return doc

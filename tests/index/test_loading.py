@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -202,3 +203,89 @@ def test_jsonl_is_read_line_by_line_in_bounded_memory(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 2**20  # a 4 MB file, never held whole
+
+
+def _in_thread(fn, timeout: float = 10):
+    """fn()'s result, or fail if it blocks (a FIFO opened for reading waits for a writer forever)."""
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert not worker.is_alive(), "blocked"
+    return result[0]
+
+
+def _unblock(fifo: Path) -> None:
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # frees a reader stuck in open()
+    except OSError:
+        pass
+
+
+def test_fifo_given_by_name_is_refused_without_hanging(tmp_path, request):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    request.addfinalizer(lambda: _unblock(fifo))
+    items = _in_thread(lambda: [i for x in iter_files([fifo]) for i in ([x] if isinstance(x, Failure) else _docs(x))])
+    assert items == [Failure(str(fifo), "skipped: a named pipe (FIFO), not a regular file")]
+    [failure] = _in_thread(lambda: _docs(fifo))
+    assert isinstance(failure, Failure) and "not a regular file" in failure.reason
+
+
+def test_folder_walk_reports_each_thing_it_skips_with_a_reason(tmp_path, request):
+    (tmp_path / "a.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.txt").write_text(ARABIC, encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.txt")
+    request.addfinalizer(lambda: _unblock(tmp_path / "pipe.txt"))
+    (tmp_path / "self").symlink_to(tmp_path)
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.md").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "sub" / "link.txt").symlink_to(tmp_path / "a.txt")
+    items = _in_thread(lambda: list(iter_files([tmp_path])))
+    assert [i for i in items if isinstance(i, Path)] == [tmp_path / "a.txt", tmp_path / "sub" / "b.md",
+                                                         tmp_path / "sub" / "link.txt"]
+    reasons = {Path(o).name: r for o, r in _failures(items).items()}
+    assert reasons == {
+        ".hidden.txt": "skipped: hidden file", ".git": "skipped: hidden folder",
+        "pipe.txt": "skipped: a named pipe (FIFO), not a regular file",
+        "self": "skipped: a link to a folder read already (a loop or a duplicate)",
+        "loop.txt": "skipped: broken symbolic link (to nothing, or to itself)",
+        "gone.txt": "skipped: broken symbolic link (to nothing, or to itself)"}
+
+
+def test_file_name_with_spaces_gives_an_id_with_spaces(tmp_path):
+    p = tmp_path / "has space.txt"
+    p.write_text(ARABIC, encoding="utf-8")
+    [doc] = _docs(p)
+    assert isinstance(doc, Document) and doc.doc_id == "has space"
+
+
+def test_other_odd_characters_in_a_file_name_are_slugged_into_the_id(tmp_path):
+    p = tmp_path / "تقرير (نسخة 2)\t.txt"
+    p.write_text(ARABIC, encoding="utf-8")
+    [doc] = _docs(p)
+    assert isinstance(doc, Document) and doc.doc_id == "تقرير -نسخة 2"
+
+
+def test_a_short_number_is_text_but_too_short_to_be_an_article(tmp_path):
+    p = tmp_path / "answer.txt"
+    p.write_text("42\n", encoding="utf-8")
+    [failure] = _docs(p)
+    assert isinstance(failure, Failure)
+    assert failure.reason == "too short to be an article (no words, only '42')"
+
+
+def test_control_characters_in_file_names_are_escaped_in_every_report(tmp_path):
+    (tmp_path / "bad\nname.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "evil\x1b[2J.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ok\rname.txt").write_text(ARABIC, encoding="utf-8")
+    items = list(iter_files([tmp_path]))
+    loaded = [d for p in items if isinstance(p, Path) for d in _docs(p)]
+    origins = [i.origin for i in items + loaded if isinstance(i, (Failure, Document))]
+    assert len(origins) == 3 and not any(c in o for o in origins for c in "\n\r\x1b")
+    assert {Path(o).name for o in origins} == {"bad\\nname.txt", "evil\\x1b[2J.pdf", "ok\\rname.txt"}
+    assert [d.doc_id for d in loaded if isinstance(d, Document)] == ["ok-name"]
