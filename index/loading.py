@@ -1,14 +1,15 @@
-"""Files and folders → `Document`s: formats, encodings, field mapping, metadata.
+"""Files and folders → `Document`s: formats, field mapping, metadata.
 
 Formats: .txt .md .html/.htm .json .jsonl (each optionally .gz). A text file is one article whose id is
-the file stem; a JSON file holds one record or a list of records, a JSONL file one record per line.
-Records carry `text` and optionally `id`, `title`, `date`, `url`, `source` under names set by a
-`FieldMap` (preset `ant` for the ANT corpus: docno, title, time, url, src).
+the file stem (characters an id cannot hold become '-'); a JSON file holds one record or a list of
+records, a JSONL file one record per line, read line by line. Records carry `text` and optionally `id`,
+`title`, `date`, `url`, `source` under names set by a `FieldMap` (preset `ant` for the ANT corpus:
+docno, title, time, url, src).
 
-Encodings: UTF-8 (with or without BOM), UTF-16 (BOM or zero-byte pattern), Windows-1256; a file that
-decodes to nothing sensible is reported (`InputError`) and skipped. Errors are yielded as `Failure`s so
-one bad file or line never stops a batch.
-"""
+Everything that goes wrong is yielded as a `Failure` naming the file (or line, or record) and the
+reason, so one bad file or line never stops a batch. Elsewhere: which files a folder holds and why
+others are skipped (`index.finding`), safe reading and the size limits (`index.reading`), encodings
+(`index.decoding`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from typing import IO
 from index.arabic import language_of
 from index.cleaning import clean, headline
 from index.dates import find_date, parse_date
+from index.decoding import decode as decode  # re-exported
+from index.decoding import utf16_encoding
 from index.errors import InputError
 from index.finding import SUFFIXES as SUFFIXES  # re-exported: ingest and the API use them from here
 from index.finding import base_suffix, shown
@@ -75,46 +78,6 @@ def make_document(doc_id: str, original: str, *, title: str = "", date: object =
 def _opening(text: str, max_chars: int = 80) -> str:
     first = text.split("\n", 1)[0].strip()
     return first if len(first) <= max_chars else first[:max_chars].rsplit(" ", 1)[0] + "…"
-
-
-def decode(data: bytes, name: str) -> str:
-    """Bytes → text, trying BOMs, UTF-8, UTF-16 and Windows-1256; `InputError` for binary or empty."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:  # no BOM: UTF-8 is strict, UTF-16 must yield Arabic/Latin letters, cp1256 decodes anything
-        candidates = ["utf-8"] + (["utf-16-le", "utf-16-be"] if len(data) % 2 == 0 else []) + ["cp1256"]
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding.startswith("utf-8") and text.strip() and _controls(text) < 0.01:
-            return text  # strict UTF-8 rarely decodes binary, so digits or escaped JSON count as text too
-        if _sensible(text) and (not encoding.startswith("utf-16") or _mostly_arabic_or_latin(text)):
-            return text
-    if not data.strip():
-        raise InputError(f"{name}: empty file")
-    raise InputError(f"{name}: not text (binary, or an encoding other than UTF-8/UTF-16/Windows-1256)")
-
-
-def _controls(text: str) -> float:
-    """The share of control and private-use characters: binary, or the wrong encoding."""
-    return sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\r\f") or "\ue000" <= c <= "\uf8ff") / len(text)
-
-
-def _sensible(text: str) -> bool:
-    if not text.strip():
-        return False
-    letters = sum(1 for c in text if c.isalpha())
-    return _controls(text) < 0.01 and letters / len(text.replace(" ", "")) > 0.3
-
-
-def _mostly_arabic_or_latin(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    known = sum(1 for c in letters if c < "\u0250" or "\u0600" <= c <= "\u06ff")
-    return bool(letters) and known / len(letters) > 0.9
 
 
 class _HTMLText(HTMLParser):
@@ -213,7 +176,7 @@ def _too_long(text: str, origin: str, limits: Limits) -> Failure | None:
 def _jsonl_file(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
     """One record per line, read line by line: memory stays bounded by the longest line allowed."""
     with open_stream(path, limits) as raw:
-        utf16 = _utf16_encoding(raw.peek(4096)[:4096])
+        utf16 = utf16_encoding(raw.peek(4096)[:4096])
         stream: IO[str] | IO[bytes] = io.TextIOWrapper(raw, encoding=utf16) if utf16 else raw
         for n, line in enumerate(iter_lines(stream, int(limits.line_mb * MB)), 1):
             where = f"{origin}:{n}"
@@ -226,24 +189,6 @@ def _jsonl_file(path: Path, origin: str, fields: FieldMap, limits: Limits) -> It
                     yield Failure(where, str(exc))
                     continue
                 yield _record(text, where, f"{_file_id(path)}-{n}", fields, limits)
-
-
-def _utf16_encoding(head: bytes) -> str | None:
-    """'utf-16…' if the start of a file is UTF-16 text (which lines must not be split as bytes), else None."""
-    head = head[: len(head) // 2 * 2]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    try:
-        text = decode(head, "")
-    except InputError:
-        return None
-    for encoding in ("utf-16-le", "utf-16-be"):
-        try:
-            if head.decode(encoding) == text:
-                return encoding
-        except UnicodeDecodeError:
-            pass
-    return None
 
 
 def _parse_json(text: str) -> object:

@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import random
 import threading
 import time
 import tracemalloc
@@ -289,3 +290,23 @@ def test_control_characters_in_file_names_are_escaped_in_every_report(tmp_path):
     assert len(origins) == 3 and not any(c in o for o in origins for c in "\n\r\x1b")
     assert {Path(o).name for o in origins} == {"bad\\nname.txt", "evil\\x1b[2J.pdf", "ok\\rname.txt"}
     assert [d.doc_id for d in loaded if isinstance(d, Document)] == ["ok-name"]
+
+
+def test_iso_8859_6_arabic_is_recognised_not_read_as_windows_1256(tmp_path):
+    p = tmp_path / "iso.txt"
+    p.write_bytes(ARABIC.encode("iso8859_6"))
+    [doc] = _docs(p)
+    assert isinstance(doc, Document) and doc.text.startswith("عنوان الخبر") and "جنوب سرت" in doc.text
+
+
+@pytest.mark.parametrize("text, encoding", [("Le café est très bon, à Paris. Ça coûte cher.", "latin-1"),
+                                            ("Привет, это новости о погоде в Москве сегодня.", "cp1251")])
+def test_other_legacy_encodings_are_placed_by_detection(text, encoding):
+    assert decode(text.encode(encoding), "f.txt") == text
+
+
+def test_bytes_no_encoding_can_place_are_reported_by_name():
+    rng = random.Random(0)
+    noise = bytes(rng.randrange(0x80, 0x100) for _ in range(2000))
+    with pytest.raises(InputError, match="noise.txt: not text, or in an encoding that cannot be told"):
+        decode(noise, "noise.txt")
