@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from index.arabic import light_stem, tokens
+from index.files import make_private_dir, open_private
 from index.types import Chunk, Hit
 
 # A few very common function words carry no evidence (Arabic after normalisation, and English).
@@ -142,8 +143,8 @@ class LexicalIndex:
         m = bm25.matrix.tocsr()
         tmp = self.cache.with_name(self.cache.name + ".tmp")
         try:
-            self.cache.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as f:
+            make_private_dir(self.cache.parent)
+            with open_private(tmp) as f:
                 np.savez(f, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
                          data=m.data, indices=m.indices, indptr=m.indptr)
             tmp.replace(self.cache)

@@ -235,6 +235,8 @@ COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "remove": cmd_remove, "searc
 
 
 def main(argv: list[str] | None = None) -> int:
+    from index.files import private_umask
+    private_umask()  # index and models readable by their owner only, unless RAG_SHARED_FILES=1 (index/files.py)
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
