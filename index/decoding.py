@@ -28,7 +28,9 @@ SAMPLE_CHARS = 65_536  # a reading is judged on three windows this long
 
 
 def decode(data: bytes, name: str) -> str:
-    """Bytes → text (see the module docstring); `InputError` naming `name` for binary, empty or unplaceable bytes."""
+    """Bytes → text (see the module docstring); `InputError` (starting "name: " if given) for binary, empty
+    or unplaceable bytes."""
+    named = f"{name}: " if name else ""
     for encoding in _candidates(data):
         try:
             text = data.decode(encoding)
@@ -40,10 +42,10 @@ def decode(data: bytes, name: str) -> str:
         if _plausible(sample):
             return text
     if not data.strip():
-        raise InputError(f"{name}: empty file")
+        raise InputError(f"{named}empty file")
     detected = _detected(data)
     if detected is None:
-        raise InputError(f"{name}: not text, or in an encoding that cannot be told (not UTF-8, UTF-16 or "
+        raise InputError(f"{named}not text, or in an encoding that cannot be told (not UTF-8, UTF-16 or "
                          f"Windows-1256, and charset detection found no readable text): save it as UTF-8")
     return detected
 

@@ -149,7 +149,7 @@ def _load(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator
     if suffix == ".jsonl":
         yield from _jsonl_file(path, origin, fields, limits)
         return
-    text = _decode(read_limited(path, limits))
+    text = decode(read_limited(path, limits), "")
     if suffix == ".json":
         yield from _json_file(text, path, origin, fields, limits)
         return
@@ -157,13 +157,6 @@ def _load(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator
     if suffix in (".html", ".htm"):
         title, text = html_to_text(text)
     yield _too_long(text, origin, limits) or _checked(make_document(_file_id(path), text, title=title, origin=origin))
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return decode(data, "")
-    except InputError as exc:
-        raise InputError(str(exc).removeprefix(": ")) from None
 
 
 def _too_long(text: str, origin: str, limits: Limits) -> Failure | None:
@@ -184,7 +177,7 @@ def _jsonl_file(path: Path, origin: str, fields: FieldMap, limits: Limits) -> It
                 yield Failure(where, f"line longer than {limits.line_mb:g} MB (RAG_MAX_LINE_MB); skipped")
             elif line.strip():
                 try:
-                    text = line if isinstance(line, str) else _decode(line)
+                    text = line if isinstance(line, str) else decode(line, "")
                 except InputError as exc:
                     yield Failure(where, str(exc))
                     continue

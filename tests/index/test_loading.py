@@ -310,3 +310,11 @@ def test_bytes_no_encoding_can_place_are_reported_by_name():
     noise = bytes(rng.randrange(0x80, 0x100) for _ in range(2000))
     with pytest.raises(InputError, match="noise.txt: not text, or in an encoding that cannot be told"):
         decode(noise, "noise.txt")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "cp1256"])
+def test_jsonl_in_any_supported_encoding_is_read_line_by_line(tmp_path, encoding):
+    rows = [json.dumps({"id": f"r{i}", "text": ARABIC}, ensure_ascii=False) for i in range(3)]
+    p = tmp_path / "recs.jsonl"
+    p.write_bytes("\n".join(rows).encode(encoding))
+    assert [d.doc_id for d in _docs(p) if isinstance(d, Document)] == ["r0", "r1", "r2"]
