@@ -2,8 +2,13 @@
 
 The index is rebuilt from the chunks stored in Chroma whenever the store's fingerprint changes, and
 cached on disk under that fingerprint, so it can never describe a different set of chunks than the
-vector store does. Weights are precomputed (Okapi BM25, k1=1.2, b=0.75) into a sparse term×chunk
-matrix; a query sums the rows of its terms.
+vector store does. The cache is data only (`bm25-<collection>.npz`: the sparse matrix, plus JSON for the
+fingerprint, vocabulary and chunk ids; loaded with `allow_pickle=False`); the chunks themselves are
+re-read from the store. A cache that cannot be read or does not fit is rebuilt. The old pickle cache
+(`.pkl`) is never loaded, and is deleted when the new one is written.
+
+Weights are precomputed (Okapi BM25, k1=1.2, b=0.75) into a sparse term×chunk matrix; a query sums the
+rows of its terms.
 
 >>> from index.types import Chunk
 >>> mk = lambda i, t: Chunk(f"c{i}", "d", t, 0, len(t), i)
@@ -14,7 +19,7 @@ matrix; a query sums the rows of its terms.
 
 from __future__ import annotations
 
-import pickle
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from index.arabic import light_stem, tokens
+from index.files import make_private_dir, open_private
 from index.types import Chunk, Hit
 
 # A few very common function words carry no evidence (Arabic after normalisation, and English).
@@ -63,6 +69,13 @@ class BM25:
         weight = idf[term_ids] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
         self.matrix = csr_matrix((weight, (rows, cols)), shape=(len(self.vocab), len(chunks)))
 
+    @classmethod
+    def restore(cls, chunks: list[Chunk], vocab: dict[str, int], matrix: Any) -> BM25:
+        """A BM25 from the parts a cache kept, without analysing the chunks again."""
+        bm25 = cls.__new__(cls)
+        bm25.chunks, bm25.vocab, bm25.matrix = chunks, vocab, matrix
+        return bm25
+
     def scores(self, query: str) -> np.ndarray:
         ids = [self.vocab[t] for t in analyze(query) if t in self.vocab]
         if not ids:
@@ -81,12 +94,16 @@ class BM25:
         return hits
 
 
+CACHE_FORMAT = 1  # bump when what the .npz holds changes
+
+
 class LexicalIndex:
     """BM25 for a store, rebuilt when the store's fingerprint changes and cached in `cache_dir`."""
 
     def __init__(self, store: Any, cache_dir: str | Path) -> None:
         self.store = store
-        self.cache = Path(cache_dir) / f"bm25-{store.collection_name}.pkl"
+        self.cache = Path(cache_dir) / f"bm25-{store.collection_name}.npz"
+        self._old_pickle = Path(cache_dir) / f"bm25-{store.collection_name}.pkl"  # never loaded
         self._fingerprint = ""
         self._bm25: BM25 | None = None
 
@@ -102,17 +119,35 @@ class LexicalIndex:
         return bm25
 
     def _load_cached(self, fp: str) -> BM25 | None:
+        """The cached BM25 if the cache is readable, well-formed and for fingerprint `fp`; else None."""
+        from scipy.sparse import csr_matrix
+
         try:
-            with self.cache.open("rb") as f:
-                cached_fp, bm25 = pickle.load(f)
-            return bm25 if cached_fp == fp else None
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+            with np.load(self.cache, allow_pickle=False) as z:
+                meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+                if meta["format"] != CACHE_FORMAT or meta["fingerprint"] != fp:
+                    return None
+                vocab, ids = list(meta["vocab"]), list(meta["chunk_ids"])
+                matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(len(vocab), len(ids)))
+            matrix.check_format(full_check=True)
+            chunks = {c.chunk_id: c for c in self.store.iter_chunks()}
+            if len(chunks) != len(ids) or not all(i in chunks for i in ids):
+                return None
+            return BM25.restore([chunks[i] for i in ids], {t: n for n, t in enumerate(vocab)}, matrix)
+        except Exception:  # noqa: BLE001 - missing, corrupt or foreign: rebuild, whatever the file holds
             return None
 
     def _save(self, fp: str, bm25: BM25) -> None:
-        self.cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.cache.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            pickle.dump((fp, bm25), f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.cache)
-
+        meta = {"format": CACHE_FORMAT, "fingerprint": fp, "vocab": sorted(bm25.vocab, key=bm25.vocab.__getitem__),
+                "chunk_ids": [c.chunk_id for c in bm25.chunks]}
+        m = bm25.matrix.tocsr()
+        tmp = self.cache.with_name(self.cache.name + ".tmp")
+        try:
+            make_private_dir(self.cache.parent)
+            with open_private(tmp) as f:
+                np.savez(f, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                         data=m.data, indices=m.indices, indptr=m.indptr)
+            tmp.replace(self.cache)
+            self._old_pickle.unlink(missing_ok=True)
+        except OSError:  # a read-only index folder: search works, only without a cache
+            tmp.unlink(missing_ok=True)

@@ -1,35 +1,43 @@
-"""Files and folders → `Document`s: formats, encodings, field mapping, metadata.
+"""Files and folders → `Document`s: formats, field mapping, metadata.
 
 Formats: .txt .md .html/.htm .json .jsonl (each optionally .gz). A text file is one article whose id is
-the file stem; a JSON file holds one record or a list of records, a JSONL file one record per line.
-Records carry `text` and optionally `id`, `title`, `date`, `url`, `source` under names set by a
-`FieldMap` (preset `ant` for the ANT corpus: docno, title, time, url, src).
+the file stem (characters an id cannot hold become '-'); a JSON file holds one record or a list of
+records, a JSONL file one record per line, read line by line. Records carry `text` and optionally `id`,
+`title`, `date`, `url`, `source` under names set by a `FieldMap` (preset `ant` for the ANT corpus:
+docno, title, time, url, src).
 
-Encodings: UTF-8 (with or without BOM), UTF-16 (BOM or zero-byte pattern), Windows-1256; a file that
-decodes to nothing sensible is reported (`InputError`) and skipped. Errors are yielded as `Failure`s so
-one bad file or line never stops a batch.
-"""
+Everything that goes wrong is yielded as a `Failure` naming the file (or line, or record) and the
+reason, so one bad file or line never stops a batch. Elsewhere: which files a folder holds and why
+others are skipped (`index.finding`), safe reading and the size limits (`index.reading`), encodings
+(`index.decoding`)."""
 
 from __future__ import annotations
 
-import gzip
 import html
+import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import IO
 
 from index.arabic import language_of
 from index.cleaning import clean, headline
 from index.dates import find_date, parse_date
+from index.decoding import decode as decode  # re-exported
+from index.decoding import utf16_encoding
 from index.errors import InputError
+from index.finding import SUFFIXES as SUFFIXES  # re-exported: ingest and the API use them from here
+from index.finding import base_suffix, shown
+from index.finding import iter_files as iter_files
+from index.reading import MB, Limits, iter_lines, open_stream, read_limited
 from index.types import Document, Failure
 
-TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
-RECORD_SUFFIXES = {".json", ".jsonl"}
-SUFFIXES = TEXT_SUFFIXES | RECORD_SUFFIXES
+# Ids: letters, digits, single inner spaces and . - _ # : @ + (they appear in chunk ids, URLs and commands).
+_ID = re.compile(r"[\w.\-#:@+]+(?: [\w.\-#:@+]+)*")
+_NOT_ID = re.compile(r"[^\w.\-#:@+ ]+")
 
 
 @dataclass(frozen=True)
@@ -72,40 +80,6 @@ def _opening(text: str, max_chars: int = 80) -> str:
     return first if len(first) <= max_chars else first[:max_chars].rsplit(" ", 1)[0] + "…"
 
 
-def decode(data: bytes, name: str) -> str:
-    """Bytes → text, trying BOMs, UTF-8, UTF-16 and Windows-1256; `InputError` for binary or empty."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:  # no BOM: UTF-8 is strict, UTF-16 must yield Arabic/Latin letters, cp1256 decodes anything
-        candidates = ["utf-8"] + (["utf-16-le", "utf-16-be"] if len(data) % 2 == 0 else []) + ["cp1256"]
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _sensible(text) and (not encoding.startswith("utf-16") or _mostly_arabic_or_latin(text)):
-            return text
-    if not data.strip():
-        raise InputError(f"{name}: empty file")
-    raise InputError(f"{name}: not text (binary, or an encoding other than UTF-8/UTF-16/Windows-1256)")
-
-
-def _sensible(text: str) -> bool:
-    if not text.strip():
-        return False
-    bad = sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\r\f") or "\ue000" <= c <= "\uf8ff")
-    letters = sum(1 for c in text if c.isalpha())
-    return bad / len(text) < 0.01 and letters / len(text.replace(" ", "")) > 0.3
-
-
-def _mostly_arabic_or_latin(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    known = sum(1 for c in letters if c < "\u0250" or "\u0600" <= c <= "\u06ff")
-    return bool(letters) and known / len(letters) > 0.9
-
-
 class _HTMLText(HTMLParser):
     BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "article", "section", "title"}
 
@@ -143,94 +117,108 @@ def html_to_text(markup: str) -> tuple[str, str]:
     return html.unescape(parser.title).strip(), body.strip()
 
 
-def _base_suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return suffixes[-1] if suffixes else ""
-
-
 def _stem(path: Path) -> str:
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
     return name.rsplit(".", 1)[0]
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path | Failure]:
-    """Supported files under `paths` (folders recursively, sorted); Failures for the rest."""
-    for path in paths:
-        if not path.exists():
-            yield Failure(str(path), "no such file or folder")
-        elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _base_suffix(p) in SUFFIXES
-                           and not p.name.startswith("."))
-            skipped = sorted(p for p in path.rglob("*") if p.is_file() and _base_suffix(p) not in SUFFIXES
-                             and not p.name.startswith("."))
-            yield from found
-            for p in skipped:
-                yield Failure(str(p), f"unsupported file type {''.join(p.suffixes) or '(none)'}"
-                                      f" (use one of {', '.join(sorted(SUFFIXES))})")
-        elif _base_suffix(path) not in SUFFIXES:
-            yield Failure(str(path), f"unsupported file type {''.join(path.suffixes) or '(none)'}"
-                                     f" (use one of {', '.join(sorted(SUFFIXES))})")
-        else:
-            yield path
+def _file_id(path: Path) -> str:
+    """The document id a file gives: its stem, each run of characters an id cannot hold made a '-'."""
+    return " ".join(_NOT_ID.sub("-", _stem(path)).split()).strip(" -")
 
 
-def _read(path: Path) -> bytes:
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: broken gzip file ({exc})") from exc
-    return data
+def load_file(path: Path, fields: FieldMap = FieldMap(), limits: Limits | None = None) -> Iterator[Document | Failure]:
+    """The documents in one file, and a Failure for each part that cannot be used.
 
-
-def load_file(path: Path, fields: FieldMap = FieldMap()) -> Iterator[Document | Failure]:
-    """The documents in one file, and a Failure for each part that cannot be used."""
+    Never raises: whatever goes wrong with this file (or a record in it) is this file's Failure only.
+    `limits` default to `Limits.from_env()` (see `index.reading`).
+    """
+    origin = shown(path)
     try:
-        text = decode(_read(path), str(path))
+        yield from _load(path, origin, fields, limits or Limits.from_env())
     except InputError as exc:
-        yield Failure(str(path), str(exc).removeprefix(f"{path}: "))
+        yield Failure(origin, str(exc))
+    except RecursionError:
+        yield Failure(origin, "nested too deeply to read")
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        yield Failure(origin, f"could not be read ({type(exc).__name__}: {exc})")
+
+
+def _load(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
+    suffix = base_suffix(path)
+    if suffix == ".jsonl":
+        yield from _jsonl_file(path, origin, fields, limits)
         return
-    suffix = _base_suffix(path)
+    text = decode(read_limited(path, limits), "")
+    if suffix == ".json":
+        yield from _json_file(text, path, origin, fields, limits)
+        return
+    title = ""
     if suffix in (".html", ".htm"):
-        title, body = html_to_text(text)
-        yield _checked(make_document(_stem(path), body, title=title, origin=str(path)))
-    elif suffix in (".txt", ".md"):
-        yield _checked(make_document(_stem(path), text, origin=str(path)))
-    elif suffix == ".jsonl":
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                yield _record(line, f"{path}:{n}", f"{_stem(path)}-{n}", fields)
-    else:
-        yield from _json_file(text, path, fields)
+        title, text = html_to_text(text)
+    yield _too_long(text, origin, limits) or _checked(make_document(_file_id(path), text, title=title, origin=origin))
 
 
-def _json_file(text: str, path: Path, fields: FieldMap) -> Iterator[Document | Failure]:
+def _too_long(text: str, origin: str, limits: Limits) -> Failure | None:
+    if len(text) <= limits.article_chars:
+        return None
+    return Failure(origin, f"the article is {len(text):,} characters; at most {limits.article_chars:,} "
+                           f"(RAG_MAX_ARTICLE_CHARS): split it or raise the limit")
+
+
+def _jsonl_file(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
+    """One record per line, read line by line: memory stays bounded by the longest line allowed."""
+    with open_stream(path, limits) as raw:
+        utf16 = utf16_encoding(raw.peek(4096)[:4096])
+        stream: IO[str] | IO[bytes] = io.TextIOWrapper(raw, encoding=utf16) if utf16 else raw
+        for n, line in enumerate(iter_lines(stream, int(limits.line_mb * MB)), 1):
+            where = f"{origin}:{n}"
+            if line is None:
+                yield Failure(where, f"line longer than {limits.line_mb:g} MB (RAG_MAX_LINE_MB); skipped")
+            elif line.strip():
+                try:
+                    text = line if isinstance(line, str) else decode(line, "")
+                except InputError as exc:
+                    yield Failure(where, str(exc))
+                    continue
+                yield _record(text, where, f"{_file_id(path)}-{n}", fields, limits)
+
+
+def _parse_json(text: str) -> object:
+    """`json.loads`, with every way it can fail (too deep, too long a number) as a `ValueError`."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        yield Failure(str(path), f"broken JSON ({exc.msg} at line {exc.lineno})")
+        raise ValueError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+
+
+def _json_file(text: str, path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator[Document | Failure]:
+    try:
+        data = _parse_json(text)
+    except ValueError as exc:
+        yield Failure(origin, f"broken JSON ({exc})")
         return
     records = data if isinstance(data, list) else [data]
     for n, rec in enumerate(records, 1):
-        yield _record(rec, f"{path}[{n}]", f"{_stem(path)}-{n}" if len(records) > 1 else _stem(path), fields)
+        fallback = f"{_file_id(path)}-{n}" if len(records) > 1 else _file_id(path)
+        yield _record(rec, f"{origin}[{n}]", fallback, fields, limits)
 
 
-def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap) -> Document | Failure:
+def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap, limits: Limits) -> Document | Failure:
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return Failure(origin, f"broken JSON line ({exc.msg})")
+            raw = _parse_json(raw)
+        except ValueError as exc:
+            return Failure(origin, f"broken JSON line ({exc})")
     if not isinstance(raw, dict):
         return Failure(origin, "record is not a JSON object")
     body = raw.get(fields.text)
     if not isinstance(body, str) or not body.strip():
         return Failure(origin, f"record has no text (field {fields.text!r} missing or empty)")
     doc_id = str(raw.get(fields.id) or fallback_id).strip()
-    return _checked(make_document(
+    return _too_long(body, origin, limits) or _checked(make_document(
         doc_id, body, title=str(raw.get(fields.title) or ""), date=raw.get(fields.date),
         source=str(raw.get(fields.source) or ""), url=str(raw.get(fields.url) or ""), origin=origin))
 
@@ -238,6 +226,9 @@ def _record(raw: object, origin: str, fallback_id: str, fields: FieldMap) -> Doc
 def _checked(doc: Document) -> Document | Failure:
     if not doc.text.strip():
         return Failure(doc.origin, "no text left after cleaning")
-    if not re.fullmatch(r"[\w.\-#:@+]{1,200}", doc.doc_id):
-        return Failure(doc.origin, f"unusable document id {doc.doc_id!r} (letters, digits, . - _ # : @ +)")
+    if not any(c.isalpha() for c in doc.text):
+        return Failure(doc.origin, f"too short to be an article (no words, only {doc.text[:40]!r})")
+    if len(doc.doc_id) > 200 or not _ID.fullmatch(doc.doc_id):
+        return Failure(doc.origin, f"unusable document id {shown(repr(doc.doc_id))} (at most 200 letters, digits, "
+                                   f"single spaces and . - _ # : @ +)")
     return doc

@@ -222,6 +222,9 @@ def _parser(available: dict[str, Command]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from index.files import private_umask
+
+    private_umask()  # index and models readable by their owner only, unless RAG_SHARED_FILES=1 (index/files.py)
     available = commands()
     args = _parser(available).parse_args(argv)
     try:

