@@ -73,3 +73,31 @@ def test_the_cache_is_reused_by_the_next_process_and_follows_the_store(filled, t
     for doc_id in {c.split("#")[0] for c in expected}:
         filled.delete_doc(doc_id)
     assert LexicalIndex(filled, cache_dir).get().search(QUERY, 5) == []
+
+
+def test_bm25_ranks_the_chunk_sharing_the_rarest_terms_first_and_skips_non_matches():
+    from index.lexical import BM25
+    from index.types import Chunk
+
+    texts = ["مقاتلو داعش في سرت", "اجتماع في طرابلس", "داعش في سرت وبني وليد", "طقس مشمس"]
+    chunks = [Chunk(f"c{i}", f"d{i}", t, 0, len(t), 0) for i, t in enumerate(texts)]
+    hits = BM25(chunks).search("بني وليد داعش", 4)
+    assert [h.chunk.chunk_id for h in hits] == ["c2", "c0"]  # c2 holds the rare terms; c1, c3 share none
+    assert hits[0].score > hits[1].score > 0
+    assert BM25(chunks).search("Sirte", 4) == []  # no shared term: nothing, not noise
+
+
+def test_normalised_and_stemmed_forms_match():
+    from index.lexical import BM25, analyze
+    from index.types import Chunk
+
+    assert analyze("والمقاتلين") == analyze("المقاتلين") == ["مقاتل"]
+    chunk = Chunk("c", "d", "أعلنت القوات الأمريكية", 0, 22, 0)
+    assert BM25([chunk]).search("اعلنت القوات الامريكيه", 1)[0].chunk.chunk_id == "c"
+
+
+def test_a_removed_document_leaves_the_lexical_index_at_once(filled, tmp_path):
+    store, lexical = filled, LexicalIndex(filled, tmp_path / "cache")
+    doc = lexical.get().search(QUERY, 5)[0].chunk.doc_id
+    store.delete_doc(doc)
+    assert doc not in {h.chunk.doc_id for h in lexical.get().search(QUERY, 50)}
