@@ -26,20 +26,22 @@ from index.embedding import Embedder
 from index.lexical import analyze
 from index.types import Hit
 from rag.generators import Draft, Evidence, Part
+from rag.generators.planted import addresses_a_model
 from rag.query import Query
 
 
 def candidate_sentences(hits: list[Hit], max_passages: int, min_chars: int = 25,
                         claims_only: bool = True) -> list[Evidence]:
-    """The sentences of the passages, once each. With `claims_only`, questions the article itself asks
-    ("إلى أين ذهب مقاتلو داعش؟") and the headline are left out: they resemble the question without
+    """The sentences of the passages, once each, except those that address a reader or a model (planted
+    instructions are never evidence). With `claims_only`, questions the article itself asks
+    ("إلى أين ذهب مقاتلو داعش؟") and the headline are left out too: they resemble the question without
     answering it."""
     seen: set[tuple[str, int]] = set()
     out = []
     for hit in hits[:max_passages]:
         for sentence, start, end in hit.chunk.sentence_texts():
             key = (hit.chunk.doc_id, start)
-            if key in seen or len(sentence) < min_chars:
+            if key in seen or len(sentence) < min_chars or addresses_a_model(sentence):
                 continue
             if claims_only and (_is_question(sentence) or sentence.strip() == hit.chunk.title.strip()):
                 continue

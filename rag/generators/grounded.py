@@ -10,7 +10,9 @@ Tripoli" for where ISIS went). Each sentence it writes is then checked against i
   the evidence writes in digits is kept;
 - names: every capitalised word after the first is in the question or the evidence, or sounds like a word of
   the evidence (`consonant_skeleton`: "Waldhauser" ~ "وولدهاوس", "Zliten" ~ "زليتن");
-- meaning: its embedding is close to the evidence's (cross-lingual cosine ≥ `min_similarity`).
+- meaning: its embedding is close to the evidence's (cross-lingual cosine ≥ `min_similarity`);
+- rendering, not obeying: it does not itself address a model, and does not copy a run of Latin-script words
+  planted in the Arabic evidence (`planted.py`).
 
 A sentence that fails keeps the evidence sentence itself (the extractive answer), so nothing unchecked is ever
 shown. Evidence already written in the question's language is quoted as is: rewording it can only lose.
@@ -32,6 +34,7 @@ from index.dates import month_of
 from index.embedding import Embedder
 from rag.generators import Check, Part
 from rag.generators.openai import numbers_in
+from rag.generators.planted import addresses_a_model, copies_embedded_text
 from rag.query import Query
 from rag.types import Language
 
@@ -108,6 +111,8 @@ class GroundedWriter:
     def check(self, written: str, evidence: str, question: str) -> Check:
         if not written:
             return Check(False, "no reply, or cut off at max_tokens")
+        if addresses_a_model(written) or copies_embedded_text(written, evidence):
+            return Check(False, "obeys or copies text in the evidence instead of translating it")
         stated, source = numbers_in(written), numbers_in(evidence)
         if not stated <= source | number_words(evidence) | numbers_in(question):
             return Check(False, f"numbers not in the evidence: {sorted(stated - source)}")
