@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from index.errors import InputError, ModelError, NotFoundError, RagError, StoreError
 from index.loading import SUFFIXES
 from rag import __version__
+from rag.guard import RequestGuard, bearer, key_refusal
 from rag.kb import KnowledgeBase
 from rag.query import MAX_QUESTION_CHARS as MAX_QUESTION
 from rag.registry import RETRIEVERS
@@ -112,20 +113,17 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
     app = FastAPI(title="Arabic news RAG", version=__version__,
                   description="Questions over an archive of Arabic news, answered with checkable citations.")
 
-    def bearer(request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        return header[7:].strip() if header.lower().startswith("bearer ") else ""
+    app.add_middleware(RequestGuard, settings=settings)
 
     def require_key(request: Request) -> None:
-        if settings.api_key and bearer(request) != settings.api_key:
-            raise ApiError(401, "missing or wrong API key (send Authorization: Bearer <key>)",
-                           "authentication_error")
+        problem = key_refusal(settings, bearer(request.headers))
+        if problem:
+            raise ApiError(*problem)
 
     def require_key_always(request: Request) -> None:
-        if not settings.api_key:
-            raise ApiError(403, "uploads and deletes are disabled: set RAG_API_KEY on the server to enable them",
-                           "permission_error")
-        require_key(request)
+        problem = key_refusal(settings, bearer(request.headers), always=True)
+        if problem:
+            raise ApiError(*problem)
 
     auth = [Depends(require_key)]
 

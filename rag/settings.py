@@ -7,9 +7,9 @@ Component names (retrieval mode, generator, embedding backend) are checked again
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.errors import InputError, UnknownNameError
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     api_key: str | None = None  # when set, /api and /v1 (and the UI) need it; uploads/deletes always do
     host: str = "127.0.0.1"
     port: int = 8000
-    max_upload_mb: float = 20.0
+    max_upload_mb: Annotated[float, Field(gt=0)] = 20.0  # one upload, all its files together (a file alone, too)
 
     @field_validator("retrieval_mode", "generator", "embed_backend")
     @classmethod
