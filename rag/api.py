@@ -27,6 +27,7 @@ from rag import __version__
 from rag.guard import RequestGuard, bearer, key_refusal
 from rag.kb import KnowledgeBase
 from rag.query import MAX_QUESTION_CHARS as MAX_QUESTION
+from rag.query import history_problem
 from rag.registry import RETRIEVERS
 from rag.retrieval import Filters, check_date
 from rag.types import Answer, DocumentEntry, SearchHit, Turn
@@ -127,6 +128,13 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
 
     auth = [Depends(require_key)]
 
+    def check_history(history: list[Turn]) -> list[Turn]:
+        problem = history_problem(history, max_turns=settings.max_history_turns,
+                                  max_chars=settings.max_history_chars)
+        if problem:
+            raise ApiError(413, problem)
+        return history
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         body: dict[str, Any] = {"message": exc.message, "type": exc.kind}
@@ -172,7 +180,7 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
 
     @app.post("/api/ask", dependencies=auth)
     def ask(req: AskRequest) -> Answer:
-        return kb.ask(req.question, history=req.history, top_k=req.top_k,
+        return kb.ask(req.question, history=check_history(req.history), top_k=req.top_k,
                       filters=req.filters.to_filters() if req.filters else None)
 
     @app.post("/api/search", dependencies=auth)
@@ -221,12 +229,12 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
         turns = [Turn(role=m.role, content=m.text()) for m in req.messages if m.role in ("user", "assistant")]
         if not turns or turns[-1].role != "user":
             raise ApiError(400, "the last message must be the user's question")
-        question = turns[-1].content
+        question, history = turns[-1].content, check_history(turns[:-1])
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if req.stream:
-            events = kb.ask_stream(question, history=turns[:-1])
+            events = kb.ask_stream(question, history=history)
             return StreamingResponse(_stream(cid, created, events), media_type="text/event-stream")
-        result = kb.ask(question, history=turns[:-1])
+        result = kb.ask(question, history=history)
         content = result.answer + sources_text(result)
         citations = [c.model_dump() for c in result.citations]
         return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,

@@ -4,6 +4,8 @@ An upload (`POST /api/documents`) is refused at once without the API key (401, o
 none), and when its declared `Content-Length` is over `RAG_MAX_UPLOAD_MB` plus room for the multipart
 framing (413), so a client declaring 500 MB gets its answer in milliseconds instead of streaming to disk. A
 body without a declared length (chunked) is counted as it arrives and cut off with a 413 at the same limit.
+Every other body (JSON for `/api` and `/v1`, Gradio's under `/ui`) is held to `RAG_MAX_BODY_MB` the same way,
+so no request is parsed, or spooled, before its size is known to be sane.
 
 The key rule lives here (`key_refusal`) and the API's dependencies use it too, so both say the same. Left
 out: the checks of what a body holds (the endpoints' models) and each file's own limit (the upload handler).
@@ -60,27 +62,29 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope)
-        if limit is None:
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        refusal = self._refusal(headers, limit)
+        refusal = self._refusal(scope, Headers(scope=scope), limit)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         await self._capped(scope, receive, send, limit)
 
-    def _limit(self, scope: Scope) -> tuple[int, str] | None:
-        """(bytes, what the 413 says) for a request whose body is limited, else None."""
-        if scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH:
+    @staticmethod
+    def _is_upload(scope: Scope) -> bool:
+        return bool(scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH)
+
+    def _limit(self, scope: Scope) -> tuple[int, str]:
+        """(bytes, what the 413 says) for this request's body."""
+        if self._is_upload(scope):
             mb = self.settings.max_upload_mb
             return int(mb * 2**20) + MULTIPART_ROOM, f"the upload is larger than {mb:g} MB (RAG_MAX_UPLOAD_MB)"
-        return None
+        mb = self.settings.max_body_mb
+        return int(mb * 2**20), f"the request body is larger than {mb:g} MB (RAG_MAX_BODY_MB)"
 
-    def _refusal(self, headers: Headers, limit: tuple[int, str]) -> JSONResponse | None:
-        problem = key_refusal(self.settings, bearer(headers), always=True)
-        if problem is not None:
-            return error_response(*problem)
+    def _refusal(self, scope: Scope, headers: Headers, limit: tuple[int, str]) -> JSONResponse | None:
+        if self._is_upload(scope):
+            problem = key_refusal(self.settings, bearer(headers), always=True)
+            if problem is not None:
+                return error_response(*problem)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit[0]:
             return error_response(413, limit[1])

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_mb: Annotated[float, Field(gt=0)] = 20.0  # one upload, all its files together (a file alone, too)
+    max_body_mb: Annotated[float, Field(gt=0)] = 1.0  # any other request body; larger is a 413 before it is read
+    max_history_turns: Annotated[int, Field(gt=0)] = 50  # messages of conversation sent with a question
+    max_history_chars: Annotated[int, Field(gt=0)] = 40_000  # their characters, in all (the UI keeps the newest)
 
     @field_validator("retrieval_mode", "generator", "embed_backend")
     @classmethod

@@ -88,3 +88,18 @@ def test_with_an_api_key_the_ui_asks_for_it(tmp_path):
     assert client.post("/ui/login", data={"username": "me", "password": "wrong"}).status_code == 400
     assert client.post("/ui/login", data={"username": "me", "password": "s3cret"}).status_code == 200
     assert client.get("/ui/config").status_code == 200
+
+
+def test_a_long_chat_keeps_only_its_most_recent_turns_within_the_limits(tmp_path):
+    from ui.app import history_turns, respond
+
+    answer = answer_html(Answer(answer="From 1 article: x [1]", language="en", abstained=False,
+                                citations=[citation(text="مقطع طويل " * 400)], timings_ms={}))
+    chat = [m for i in range(40) for m in ({"role": "user", "content": f"question {i}?"},
+                                           {"role": "assistant", "content": answer})]
+    turns = history_turns(chat, max_turns=50, max_chars=40_000)
+    assert len(turns) == 50 and turns[-1].content == "From 1 article: x [1]" and turns[0].content == "question 15?"
+    assert [t.content for t in history_turns(chat, max_turns=50, max_chars=66)][::2] == ["question 38?", "question 39?"]
+    huge = [{"role": "user", "content": "سؤال " * 200_000}, {"role": "assistant", "content": answer}] * 4
+    replies = list(respond(make_kb(tmp_path), "ما هي قاعة واغادوغو في سرت؟", huge, 5, "", ""))
+    assert "rag-sources" in replies[-1]
