@@ -16,6 +16,7 @@ generator, so the question is embedded once, upstream (as haystack's retrievers 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -51,7 +52,7 @@ def check_question(text: str) -> str:
         raise InputError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is too long ({len(text)} characters; at most {MAX_QUESTION_CHARS})")
-    if not any(ch.isalpha() for ch in text):
+    if not any(ch.isalpha() and unicodedata.category(ch) != "Lm" for ch in text):  # Lm: tatweel, not a letter
         raise InputError("the question has no words: ask a question in English or Arabic")
     return text
 

@@ -103,3 +103,11 @@ def test_a_long_chat_keeps_only_its_most_recent_turns_within_the_limits(tmp_path
     huge = [{"role": "user", "content": "سؤال " * 200_000}, {"role": "assistant", "content": answer}] * 4
     replies = list(respond(make_kb(tmp_path), "ما هي قاعة واغادوغو في سرت؟", huge, 5, "", ""))
     assert "rag-sources" in replies[-1]
+
+
+@pytest.mark.parametrize("text", ["😀🙂👍", "\u200f\u200f\u200f", "\u200b\u200c\u200d"])
+def test_the_chat_asks_for_a_question_when_there_are_no_words(server, text):
+    from gradio_client import Client
+
+    result = Client(f"{server.url}/ui/", verbose=False).predict(text, 5, "", "", api_name="/chat")
+    assert "ask a question" in result and "rag-sources" not in result
