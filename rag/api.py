@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from index.errors import InputError, ModelError, NotFoundError, RagError, StoreError
 from index.loading import SUFFIXES
 from rag import __version__
-from rag.guard import RequestGuard, bearer, key_refusal
+from rag.guard import HostGuard, RequestGuard, bearer, key_refusal
 from rag.kb import KnowledgeBase
 from rag.query import MAX_QUESTION_CHARS as MAX_QUESTION
 from rag.query import history_problem
@@ -115,6 +115,7 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
                   description="Questions over an archive of Arabic news, answered with checkable citations.")
 
     app.add_middleware(RequestGuard, settings=settings)
+    app.add_middleware(HostGuard, settings=settings)  # added last: runs first
 
     def require_key(request: Request) -> None:
         problem = key_refusal(settings, bearer(request.headers))

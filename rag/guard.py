@@ -1,11 +1,15 @@
-"""What the server checks before it reads a request's body: a pure-ASGI middleware in front of the whole app.
+"""What the server checks before it reads a request: pure-ASGI middlewares in front of the whole app.
 
-An upload (`POST /api/documents`) is refused at once without the API key (401, or 403 when the server has
-none), and when its declared `Content-Length` is over `RAG_MAX_UPLOAD_MB` plus room for the multipart
-framing (413), so a client declaring 500 MB gets its answer in milliseconds instead of streaming to disk. A
-body without a declared length (chunked) is counted as it arrives and cut off with a 413 at the same limit.
-Every other body (JSON for `/api` and `/v1`, Gradio's under `/ui`) is held to `RAG_MAX_BODY_MB` the same way,
-so no request is parsed, or spooled, before its size is known to be sane.
+`HostGuard` serves only the host names it knows (localhost, `RAG_HOST`, `RAG_ALLOWED_HOSTS`) and any IP
+address: a page whose name an attacker re-points at this machine (DNS rebinding) sends its own name in
+`Host`, so it is refused, while an address in `Host` means the browser was sent to the address itself.
+
+`RequestGuard`: an upload (`POST /api/documents`) is refused at once without the API key (401, or 403 when
+the server has none), and when its declared `Content-Length` is over `RAG_MAX_UPLOAD_MB` plus room for the
+multipart framing (413), so a client declaring 500 MB gets its answer in milliseconds instead of streaming to
+disk. A body without a declared length (chunked) is counted as it arrives and cut off with a 413 at the same
+limit. Every other body (JSON for `/api` and `/v1`, Gradio's under `/ui`) is held to `RAG_MAX_BODY_MB` the
+same way, so no request is parsed, or spooled, before its size is known to be sane.
 
 The key rule lives here (`key_refusal`) and the API's dependencies use it too, so both say the same. Left
 out: the checks of what a body holds (the endpoints' models) and each file's own limit (the upload handler).
@@ -14,6 +18,7 @@ out: the checks of what a body holds (the endpoints' models) and each file's own
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -45,6 +50,45 @@ def key_refusal(settings: Settings, token: str, *, always: bool = False) -> tupl
     if settings.api_key and not hmac.compare_digest(token.encode(), settings.api_key.encode()):
         return 401, "missing or wrong API key (send Authorization: Bearer <key>)", "authentication_error"
     return None
+
+
+def host_name(header: str) -> str:
+    """The name in a `Host` header, lower-case, without its port or a final dot; an IPv6 address keeps its []."""
+    host = header.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.rpartition(":")[0].rstrip(".") if ":" in host else host.rstrip(".")
+
+
+def is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+        return True
+    except ValueError:
+        return False
+
+
+class HostGuard:
+    """Answers 400 to a request whose `Host` is a name this server does not serve (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        configured = host_name(settings.host)
+        self.names = {"localhost", *settings.allowed_hosts, *([configured] if configured else [])}
+
+    def serves(self, header: str) -> bool:
+        name = host_name(header)
+        return bool(name) and (name in self.names or "*" in self.names or is_address(name))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.serves(Headers(scope=scope).get("host", "")):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            message = "unknown host name: this server answers to localhost, its IP addresses and RAG_ALLOWED_HOSTS"
+            await error_response(400, message)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class _TooLarge(Exception):

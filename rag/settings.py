@@ -6,11 +6,12 @@ Component names (retrieval mode, generator, embedding backend) are checked again
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.errors import InputError, UnknownNameError
 from index.registry import Registry
@@ -54,6 +55,18 @@ class Settings(BaseSettings):
     max_body_mb: Annotated[float, Field(gt=0)] = 1.0  # any other request body; larger is a 413 before it is read
     max_history_turns: Annotated[int, Field(gt=0)] = 50  # messages of conversation sent with a question
     max_history_chars: Annotated[int, Field(gt=0)] = 40_000  # their characters, in all (the UI keeps the newest)
+    # Host names served besides localhost, RAG_HOST and IP addresses (comma-separated; "*": any, e.g. behind a
+    # proxy that checks it). A name not listed is refused, which stops DNS rebinding.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: Any) -> list[str]:
+        names = [n.strip().lower().rstrip(".") for n in (value.split(",") if isinstance(value, str) else value)]
+        for name in filter(None, names):
+            if not re.fullmatch(r"\*|[a-z0-9_.-]+|\[[0-9a-f:.%a-z]+\]", name):
+                raise ValueError(f"{name!r} is not a host name (no scheme, port or path: e.g. rag.example.org)")
+        return [n for n in names if n]
 
     @field_validator("retrieval_mode", "generator", "embed_backend")
     @classmethod

@@ -57,3 +57,33 @@ def test_a_chunked_upload_without_a_length_is_cut_off_at_the_limit(keyed):
                                     headers={**MULTIPART, "Authorization": "Bearer s3cret"})
     assert reply.status == 413 and "0.1 MB" in reply.json()["error"]["message"]
     assert reply.sent < 32 * 2**20  # answered while the client was still sending, not after 64 MB
+
+
+def get(server, host: str, path: str = "/api/health") -> raw_http.Reply:
+    return raw_http.request(server.port, "GET", path, headers={"Host": host})
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:{port}", "127.0.0.1.attacker.example",
+                                  "localhost.attacker.example", ""])
+def test_a_host_name_the_server_does_not_serve_is_refused(open_server, host):
+    reply = get(open_server, host.format(port=open_server.port))
+    assert reply.status == 400
+    assert "RAG_ALLOWED_HOSTS" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("host", ["localhost:{port}", "LOCALHOST.", "127.0.0.1:{port}", "[::1]:{port}",
+                                  "192.168.1.20:{port}", "[fe80::1]"])
+def test_loopback_names_and_any_address_are_served(open_server, host):
+    assert get(open_server, host.format(port=open_server.port)).status == 200
+
+
+def test_the_configured_host_and_the_allowed_names_are_served_and_no_other(tmp_path):
+    kb = make_kb(tmp_path, host="rag.internal", allowed_hosts=["news.example.org", "archive.lan"])
+    with LiveServer(create_app(kb)) as server:
+        assert [get(server, h).status for h in ("rag.internal:8000", "news.example.org", "archive.lan:80",
+                                                  "localhost", "other.lan")] == [200, 200, 200, 200, 400]
+
+
+def test_a_star_serves_any_host(tmp_path):
+    with LiveServer(create_app(make_kb(tmp_path, host="0.0.0.0", allowed_hosts=["*"]))) as server:
+        assert get(server, "anything.example").status == 200

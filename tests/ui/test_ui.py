@@ -83,7 +83,7 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
 def test_with_an_api_key_the_ui_asks_for_it(tmp_path):
     from fastapi.testclient import TestClient
 
-    client = TestClient(create_server(make_kb(tmp_path, api_key="s3cret")))
+    client = TestClient(create_server(make_kb(tmp_path, api_key="s3cret")), base_url="http://localhost")
     assert client.get("/ui/config").status_code == 401
     assert client.post("/ui/login", data={"username": "me", "password": "wrong"}).status_code == 400
     assert client.post("/ui/login", data={"username": "me", "password": "s3cret"}).status_code == 200
