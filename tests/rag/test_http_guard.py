@@ -87,3 +87,14 @@ def test_the_configured_host_and_the_allowed_names_are_served_and_no_other(tmp_p
 def test_a_star_serves_any_host(tmp_path):
     with LiveServer(create_app(make_kb(tmp_path, host="0.0.0.0", allowed_hosts=["*"]))) as server:
         assert get(server, "anything.example").status == 200
+
+
+def test_health_without_the_key_says_only_that_the_server_is_up(keyed, open_server):
+    import httpx
+
+    url = f"{keyed.url}/api/health"
+    assert httpx.get(url).json() == {"status": "ok"}
+    assert httpx.get(url, headers={"Authorization": "Bearer nope"}).json() == {"status": "ok"}
+    details = httpx.get(url, headers={"Authorization": "Bearer s3cret"}).json()
+    assert details["documents"] == 5 and details["generator"] == "extractive"
+    assert httpx.get(f"{open_server.url}/api/health").json()["documents"] == 5  # no key configured: all is open
