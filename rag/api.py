@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -115,6 +116,10 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
                   description="Questions over an archive of Arabic news, answered with checkable citations.")
 
     app.add_middleware(RequestGuard, settings=settings)
+    # Starlette's own CORS middleware, which is also what makes the mounted Gradio app drop its CORS headers
+    # (it echoes any origin, with credentials, to a server reached by a non-localhost name).
+    app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=True,
+                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(HostGuard, settings=settings)  # added last: runs first
 
     def require_key(request: Request) -> None:

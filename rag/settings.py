@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Host names served besides localhost, RAG_HOST and IP addresses (comma-separated; "*": any, e.g. behind a
     # proxy that checks it). A name not listed is refused, which stops DNS rebinding.
     allowed_hosts: Annotated[list[str], NoDecode] = []
+    # Other sites whose pages may call the API and the UI with the visitor's credentials (comma-separated
+    # https://site[:port]); by default none: same-origin only.
+    allowed_origins: Annotated[list[str], NoDecode] = []
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -67,6 +70,15 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"\*|[a-z0-9_.-]+|\[[0-9a-f:.%a-z]+\]", name):
                 raise ValueError(f"{name!r} is not a host name (no scheme, port or path: e.g. rag.example.org)")
         return [n for n in names if n]
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> list[str]:
+        origins = [o.strip().rstrip("/") for o in (value.split(",") if isinstance(value, str) else value)]
+        for origin in filter(None, origins):
+            if not re.fullmatch(r"https?://[^/\s*]+", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path; '*' is not allowed)")
+        return [o for o in origins if o]
 
     @field_validator("retrieval_mode", "generator", "embed_backend")
     @classmethod
