@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # Other sites whose pages may call the API and the UI with the visitor's credentials (comma-separated
     # https://site[:port]); by default none: same-origin only.
     allowed_origins: Annotated[list[str], NoDecode] = []
+    login_failures_per_minute: Annotated[int, Field(gt=0)] = 10  # per client address, at /ui/login; then 429
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -142,11 +142,18 @@ def build_ui(kb: KnowledgeBase) -> Any:
 
 
 def mount_ui(app: Any, kb: KnowledgeBase, path: str = "/ui") -> Any:
+    """The chat at `path` on `app`, behind `ui.guard.UIGuard` (headers, login limit) and the key if one is set."""
+    import hmac
+
     import gradio as gr
 
+    from ui.guard import UIGuard
+
     key = kb.settings.api_key
+    app.add_middleware(UIGuard, settings=kb.settings, path=path)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts offline
     return gr.mount_gradio_app(app, build_ui(kb), path=path, ssr_mode=False, theme=theme, css=CSS,
-                               auth=(lambda user, password: password == key) if key else None,
+                               auth=(lambda user, password: hmac.compare_digest(password.encode(), key.encode()))
+                               if key else None,
                                auth_message="Enter any user name and the server's API key as password."
                                if key else None)

@@ -98,3 +98,20 @@ def test_health_without_the_key_says_only_that_the_server_is_up(keyed, open_serv
     details = httpx.get(url, headers={"Authorization": "Bearer s3cret"}).json()
     assert details["documents"] == 5 and details["generator"] == "extractive"
     assert httpx.get(f"{open_server.url}/api/health").json()["documents"] == 5  # no key configured: all is open
+
+
+def test_host_names_and_origins_are_read_as_comma_separated_lists_and_checked(monkeypatch):
+    from index.errors import InputError
+    from rag.settings import load_settings
+
+    monkeypatch.setenv("RAG_ALLOWED_HOSTS", "News.Example.org., archive.lan")
+    monkeypatch.setenv("RAG_ALLOWED_ORIGINS", "https://portal.example/ ,http://10.0.0.5:8080")
+    settings = load_settings()
+    assert settings.allowed_hosts == ["news.example.org", "archive.lan"]
+    assert settings.allowed_origins == ["https://portal.example", "http://10.0.0.5:8080"]
+    for name, value in [("RAG_ALLOWED_HOSTS", "https://rag.example.org"), ("RAG_ALLOWED_ORIGINS", "*"),
+                        ("RAG_ALLOWED_ORIGINS", "portal.example"), ("RAG_LOGIN_FAILURES_PER_MINUTE", "0")]:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(InputError, match=name):
+            load_settings()
+        monkeypatch.delenv(name)

@@ -53,7 +53,7 @@ def test_gradio_client_gets_an_answer_with_sources(server):
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed (apt-get install -y chromium)")
-def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
+def test_browser_shows_answers_citations_and_right_to_left_arabic_under_the_csp(server):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -61,7 +61,10 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1200, "height": 1400})
-        page.goto(f"{server.url}/ui/", wait_until="load")
+        page.add_init_script("window.cspViolations = [];" "document.addEventListener('securitypolicyviolation',"
+                             " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));")
+        response = page.goto(f"{server.url}/ui/", wait_until="load")
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         box = page.locator("#rag-question textarea")
         for n, question in enumerate(["Where is the Ouagadougou hall in Sirte?", "ما هي قاعة واغادوغو في سرت؟"], 1):
             box.fill(question)
@@ -75,6 +78,7 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
         assert arabic_sources.count() >= 1
         assert page.locator(".rag-source mark").count() >= 1
         assert re.search(r"\[1\]", page.locator(".rag-sources").nth(1).inner_text())
+        assert page.evaluate("window.cspViolations") == []  # the chat works under its Content-Security-Policy
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
         browser.close()
     assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
