@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,8 +25,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from index.errors import InputError, ModelError, NotFoundError, RagError, StoreError
 from index.loading import SUFFIXES
 from rag import __version__
+from rag.guard import HostGuard, RequestGuard, bearer, key_refusal
 from rag.kb import KnowledgeBase
 from rag.query import MAX_QUESTION_CHARS as MAX_QUESTION
+from rag.query import history_problem
 from rag.registry import RETRIEVERS
 from rag.retrieval import Filters, check_date
 from rag.types import Answer, DocumentEntry, SearchHit, Turn
@@ -112,22 +115,31 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
     app = FastAPI(title="Arabic news RAG", version=__version__,
                   description="Questions over an archive of Arabic news, answered with checkable citations.")
 
-    def bearer(request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        return header[7:].strip() if header.lower().startswith("bearer ") else ""
+    app.add_middleware(RequestGuard, settings=settings)
+    # Starlette's own CORS middleware, which is also what makes the mounted Gradio app drop its CORS headers
+    # (it echoes any origin, with credentials, to a server reached by a non-localhost name).
+    app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=True,
+                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(HostGuard, settings=settings)  # added last: runs first
 
     def require_key(request: Request) -> None:
-        if settings.api_key and bearer(request) != settings.api_key:
-            raise ApiError(401, "missing or wrong API key (send Authorization: Bearer <key>)",
-                           "authentication_error")
+        problem = key_refusal(settings, bearer(request.headers))
+        if problem:
+            raise ApiError(*problem)
 
     def require_key_always(request: Request) -> None:
-        if not settings.api_key:
-            raise ApiError(403, "uploads and deletes are disabled: set RAG_API_KEY on the server to enable them",
-                           "permission_error")
-        require_key(request)
+        problem = key_refusal(settings, bearer(request.headers), always=True)
+        if problem:
+            raise ApiError(*problem)
 
     auth = [Depends(require_key)]
+
+    def check_history(history: list[Turn]) -> list[Turn]:
+        problem = history_problem(history, max_turns=settings.max_history_turns,
+                                  max_chars=settings.max_history_chars)
+        if problem:
+            raise ApiError(413, problem)
+        return history
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -166,7 +178,9 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
         return RedirectResponse(home)
 
     @app.get("/api/health")
-    def health() -> dict[str, Any]:
+    def health(request: Request) -> dict[str, Any]:
+        if key_refusal(settings, bearer(request.headers)):
+            return {"status": "ok"}  # open for monitoring; the details are for those with the key
         docs = kb.docs()
         return {"status": "ok", "version": __version__, "documents": len(docs),
                 "chunks": sum(d.chunks for d in docs), "embedder": kb.embedder.name,
@@ -174,7 +188,7 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
 
     @app.post("/api/ask", dependencies=auth)
     def ask(req: AskRequest) -> Answer:
-        return kb.ask(req.question, history=req.history, top_k=req.top_k,
+        return kb.ask(req.question, history=check_history(req.history), top_k=req.top_k,
                       filters=req.filters.to_filters() if req.filters else None)
 
     @app.post("/api/search", dependencies=auth)
@@ -223,12 +237,12 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
         turns = [Turn(role=m.role, content=m.text()) for m in req.messages if m.role in ("user", "assistant")]
         if not turns or turns[-1].role != "user":
             raise ApiError(400, "the last message must be the user's question")
-        question = turns[-1].content
+        question, history = turns[-1].content, check_history(turns[:-1])
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if req.stream:
-            events = kb.ask_stream(question, history=turns[:-1])
+            events = kb.ask_stream(question, history=history)
             return StreamingResponse(_stream(cid, created, events), media_type="text/event-stream")
-        result = kb.ask(question, history=turns[:-1])
+        result = kb.ask(question, history=history)
         content = result.answer + sources_text(result)
         citations = [c.model_dump() for c in result.citations]
         return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,

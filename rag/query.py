@@ -16,7 +16,8 @@ generator, so the question is embedded once, upstream (as haystack's retrievers 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,9 +52,34 @@ def check_question(text: str) -> str:
         raise InputError("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is too long ({len(text)} characters; at most {MAX_QUESTION_CHARS})")
-    if not any(ch.isalpha() for ch in text):
+    if not any(ch.isalpha() and unicodedata.category(ch) != "Lm" for ch in text):  # Lm: tatweel, not a letter
         raise InputError("the question has no words: ask a question in English or Arabic")
     return text
+
+
+def history_problem(history: Sequence[Turn], *, max_turns: int, max_chars: int) -> str:
+    """Why the conversation sent with a question is too long to use (its turns or characters), else ""."""
+    chars = sum(len(t.content) for t in history)
+    if len(history) > max_turns:
+        size = f"{len(history):,} turns (at most {max_turns:,})"
+    elif chars > max_chars:
+        size = f"{chars:,} characters (at most {max_chars:,})"
+    else:
+        return ""
+    return f"the conversation is too long: {size}; send only the most recent turns"
+
+
+def recent_history(newest_first: Iterable[Turn], *, max_turns: int, max_chars: int) -> list[Turn]:
+    """The most recent turns within both limits, oldest first: what a chat keeps of a long conversation.
+    Turns are taken newest first and only until the limits are reached, so older ones are never looked at."""
+    kept: list[Turn] = []
+    chars = 0
+    for turn in newest_first:
+        chars += len(turn.content)
+        if len(kept) == max_turns or chars > max_chars:
+            break
+        kept.append(turn)
+    return kept[::-1]
 
 
 def question_language(text: str) -> Language:

@@ -6,11 +6,12 @@ Component names (retrieval mode, generator, embedding backend) are checked again
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.errors import InputError, UnknownNameError
 from index.registry import Registry
@@ -50,7 +51,35 @@ class Settings(BaseSettings):
     api_key: str | None = None  # when set, /api and /v1 (and the UI) need it; uploads/deletes always do
     host: str = "127.0.0.1"
     port: int = 8000
-    max_upload_mb: float = 20.0
+    max_upload_mb: Annotated[float, Field(gt=0)] = 20.0  # one upload, all its files together (a file alone, too)
+    max_body_mb: Annotated[float, Field(gt=0)] = 1.0  # any other request body; larger is a 413 before it is read
+    max_history_turns: Annotated[int, Field(gt=0)] = 50  # messages of conversation sent with a question
+    max_history_chars: Annotated[int, Field(gt=0)] = 40_000  # their characters, in all (the UI keeps the newest)
+    # Host names served besides localhost, RAG_HOST and IP addresses (comma-separated; "*": any, e.g. behind a
+    # proxy that checks it). A name not listed is refused, which stops DNS rebinding.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+    # Other sites whose pages may call the API and the UI with the visitor's credentials (comma-separated
+    # https://site[:port]); by default none: same-origin only.
+    allowed_origins: Annotated[list[str], NoDecode] = []
+    login_failures_per_minute: Annotated[int, Field(gt=0)] = 10  # per client address, at /ui/login; then 429
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: Any) -> list[str]:
+        names = [n.strip().lower().rstrip(".") for n in (value.split(",") if isinstance(value, str) else value)]
+        for name in filter(None, names):
+            if not re.fullmatch(r"\*|[a-z0-9_.-]+|\[[0-9a-f:.%a-z]+\]", name):
+                raise ValueError(f"{name!r} is not a host name (no scheme, port or path: e.g. rag.example.org)")
+        return [n for n in names if n]
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> list[str]:
+        origins = [o.strip().rstrip("/") for o in (value.split(",") if isinstance(value, str) else value)]
+        for origin in filter(None, origins):
+            if not re.fullmatch(r"https?://[^/\s*]+", origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path; '*' is not allowed)")
+        return [o for o in origins if o]
 
     @field_validator("retrieval_mode", "generator", "embed_backend")
     @classmethod

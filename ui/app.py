@@ -80,14 +80,19 @@ def growing_html(text: str, d: str, draft: str = "") -> str:
     return f'<div class="rag-answer" dir="{d}">{esc(text)}{muted}</div>'
 
 
-def history_turns(history: list[dict[str, Any]]) -> list[Turn]:
-    """Gradio's chat history (`type="messages"`: role/content dicts) as turns, the answers' HTML stripped."""
-    turns = []
-    for m in history:
-        role, content = m.get("role"), m.get("content")
-        if role in ("user", "assistant") and isinstance(content, str):
-            turns.append(Turn(role=role, content=re.sub(r"<[^>]+>", " ", content)))
-    return turns
+def history_turns(history: list[dict[str, Any]], *, max_turns: int, max_chars: int) -> list[Turn]:
+    """Gradio's chat history (role/content dicts) as turns: the answers' text without their sources or HTML,
+    and only the most recent turns within the limits (a long chat goes on; it forgets its beginning)."""
+    from rag.query import recent_history
+
+    def newest_first() -> Iterator[Turn]:
+        for m in reversed(history):
+            role, content = m.get("role"), m.get("content")
+            if role in ("user", "assistant") and isinstance(content, str):
+                text = content.split('<div class="rag-sources"', 1)[0]
+                yield Turn(role=role, content=" ".join(re.sub(r"<[^>]+>", " ", text).split()))
+
+    return recent_history(newest_first(), max_turns=max_turns, max_chars=max_chars)
 
 
 def respond(kb: KnowledgeBase, message: str, history: list[Any], top_k: float, date_from: str,
@@ -98,10 +103,11 @@ def respond(kb: KnowledgeBase, message: str, history: list[Any], top_k: float, d
     if not message.strip():
         yield "Please type a question. / اكتب سؤالًا من فضلك."
         return
-    text, d = "", direction(message)
+    text, d, s = "", direction(message), kb.settings
     try:
         check_question(message)
-        for event in kb.ask_stream(message, history=history_turns(history), top_k=int(top_k),
+        turns = history_turns(history, max_turns=s.max_history_turns, max_chars=s.max_history_chars)
+        for event in kb.ask_stream(message, history=turns, top_k=int(top_k),
                                    filters=Filters(date_from=date_from.strip(), date_to=date_to.strip())):
             if isinstance(event, Answer):
                 yield answer_html(event)
@@ -136,11 +142,18 @@ def build_ui(kb: KnowledgeBase) -> Any:
 
 
 def mount_ui(app: Any, kb: KnowledgeBase, path: str = "/ui") -> Any:
+    """The chat at `path` on `app`, behind `ui.guard.UIGuard` (headers, login limit) and the key if one is set."""
+    import hmac
+
     import gradio as gr
 
+    from ui.guard import UIGuard
+
     key = kb.settings.api_key
+    app.add_middleware(UIGuard, settings=kb.settings, path=path)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts offline
     return gr.mount_gradio_app(app, build_ui(kb), path=path, ssr_mode=False, theme=theme, css=CSS,
-                               auth=(lambda user, password: password == key) if key else None,
+                               auth=(lambda user, password: hmac.compare_digest(password.encode(), key.encode()))
+                               if key else None,
                                auth_message="Enter any user name and the server's API key as password."
                                if key else None)

@@ -35,10 +35,12 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    if args.host:  # the name given here is one the server answers to (rag.guard.HostGuard)
+        settings = settings.model_copy(update={"host": args.host})
     kb = KnowledgeBase(settings)
     kb.warm_up()  # the models and the lexical index load before the first request, not during it
     app = create_server(kb, with_ui=not args.no_ui)
-    host, port = args.host or settings.host, args.port or settings.port
+    host, port = settings.host, args.port or settings.port
     ui = "" if args.no_ui else f"chat UI http://{host}:{port}/ui/ · "
     print(f"serving: {ui}API http://{host}:{port}/api · OpenAI-compatible http://{host}:{port}/v1 · "
           f"docs http://{host}:{port}/docs", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""The HTTP API: contract, errors and auth (TestClient), and the official openai client over HTTP."""
+"""The HTTP API: contract, errors and auth (TestClient, as http://localhost: the server refuses host names it
+does not serve), and the official openai client over HTTP."""
 
 import io
 
@@ -9,16 +10,17 @@ from rag.api import MODEL_ID, create_app
 from tests.rag.conftest import LiveServer, make_kb
 
 QUESTION = "ما هي قاعة واغادوغو في سرت؟"
+LOCAL = "http://localhost"
 
 
 @pytest.fixture
 def client(kb) -> TestClient:
-    return TestClient(create_app(kb))
+    return TestClient(create_app(kb), base_url=LOCAL)
 
 
 @pytest.fixture
 def keyed(tmp_path) -> TestClient:
-    return TestClient(create_app(make_kb(tmp_path, api_key="s3cret")))
+    return TestClient(create_app(make_kb(tmp_path, api_key="s3cret")), base_url=LOCAL)
 
 
 def test_ask_returns_the_answer_contract(client):
@@ -91,7 +93,7 @@ def test_upload_rejects_path_parts_and_unsupported_types(keyed, name, status):
 
 
 def test_oversized_upload_is_413(tmp_path):
-    client = TestClient(create_app(make_kb(tmp_path, api_key="k", max_upload_mb=0.001)))
+    client = TestClient(create_app(make_kb(tmp_path, api_key="k", max_upload_mb=0.001)), base_url=LOCAL)
     r = client.post("/api/documents", headers={"Authorization": "Bearer k"}, files={"files": ("big.txt", b"x" * 5000)})
     assert r.status_code == 413
 

@@ -75,6 +75,12 @@ def test_bad_input_is_one_clear_line_and_a_non_zero_exit(env, args, message):
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
+def test_a_question_without_words_is_one_line_asking_for_a_question(tmp_path):
+    out = rag("ask", "\u200f😀\u200b", env=dict(os.environ, RAG_INDEX_DIR=str(tmp_path)))
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == "rag: error: the question has no words: ask a question in English or Arabic"
+
+
 def test_an_unreachable_chroma_server_is_reported_in_one_line(env):
     out = rag("docs", env=dict(env, RAG_CHROMA_URL="http://127.0.0.1:9"))
     assert out.returncode == 2 and "cannot open the Chroma store at http://127.0.0.1:9" in out.stderr

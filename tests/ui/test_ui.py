@@ -53,7 +53,7 @@ def test_gradio_client_gets_an_answer_with_sources(server):
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed (apt-get install -y chromium)")
-def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
+def test_browser_shows_answers_citations_and_right_to_left_arabic_under_the_csp(server):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -61,7 +61,10 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1200, "height": 1400})
-        page.goto(f"{server.url}/ui/", wait_until="load")
+        page.add_init_script("window.cspViolations = [];" "document.addEventListener('securitypolicyviolation',"
+                             " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));")
+        response = page.goto(f"{server.url}/ui/", wait_until="load")
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         box = page.locator("#rag-question textarea")
         for n, question in enumerate(["Where is the Ouagadougou hall in Sirte?", "ما هي قاعة واغادوغو في سرت؟"], 1):
             box.fill(question)
@@ -75,6 +78,7 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
         assert arabic_sources.count() >= 1
         assert page.locator(".rag-source mark").count() >= 1
         assert re.search(r"\[1\]", page.locator(".rag-sources").nth(1).inner_text())
+        assert page.evaluate("window.cspViolations") == []  # the chat works under its Content-Security-Policy
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
         browser.close()
     assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
@@ -83,8 +87,31 @@ def test_browser_shows_answers_citations_and_right_to_left_arabic(server):
 def test_with_an_api_key_the_ui_asks_for_it(tmp_path):
     from fastapi.testclient import TestClient
 
-    client = TestClient(create_server(make_kb(tmp_path, api_key="s3cret")))
+    client = TestClient(create_server(make_kb(tmp_path, api_key="s3cret")), base_url="http://localhost")
     assert client.get("/ui/config").status_code == 401
     assert client.post("/ui/login", data={"username": "me", "password": "wrong"}).status_code == 400
     assert client.post("/ui/login", data={"username": "me", "password": "s3cret"}).status_code == 200
     assert client.get("/ui/config").status_code == 200
+
+
+def test_a_long_chat_keeps_only_its_most_recent_turns_within_the_limits(tmp_path):
+    from ui.app import history_turns, respond
+
+    answer = answer_html(Answer(answer="From 1 article: x [1]", language="en", abstained=False,
+                                citations=[citation(text="مقطع طويل " * 400)], timings_ms={}))
+    chat = [m for i in range(40) for m in ({"role": "user", "content": f"question {i}?"},
+                                           {"role": "assistant", "content": answer})]
+    turns = history_turns(chat, max_turns=50, max_chars=40_000)
+    assert len(turns) == 50 and turns[-1].content == "From 1 article: x [1]" and turns[0].content == "question 15?"
+    assert [t.content for t in history_turns(chat, max_turns=50, max_chars=66)][::2] == ["question 38?", "question 39?"]
+    huge = [{"role": "user", "content": "سؤال " * 200_000}, {"role": "assistant", "content": answer}] * 4
+    replies = list(respond(make_kb(tmp_path), "ما هي قاعة واغادوغو في سرت؟", huge, 5, "", ""))
+    assert "rag-sources" in replies[-1]
+
+
+@pytest.mark.parametrize("text", ["😀🙂👍", "\u200f\u200f\u200f", "\u200b\u200c\u200d"])
+def test_the_chat_asks_for_a_question_when_there_are_no_words(server, text):
+    from gradio_client import Client
+
+    result = Client(f"{server.url}/ui/", verbose=False).predict(text, 5, "", "", api_name="/chat")
+    assert "ask a question" in result and "rag-sources" not in result
