@@ -103,6 +103,8 @@ class KnowledgeBase:
             report = ingest(paths, store=self.store, embedder=self.embedder, counter=self.embedder,
                             embedder_name=self.embedder.name, fields=fields, prune=prune, progress=progress,
                             settings=ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors))
+            if prune:
+                self.store.sweep()  # also what a killed ingest left
             if report.changed:
                 self.lexical.get()  # rebuild now, not on the first question
             return report
@@ -136,9 +138,11 @@ class KnowledgeBase:
         return self.store.docs()
 
     def remove(self, doc_id: str) -> int:
+        """Remove a document, or the stray chunks a killed ingest left of one never registered."""
         with self.lock.write():
-            if self.store.doc_info(doc_id) is None:
-                raise NotFoundError(f"no document with id {doc_id!r}")
+            registered = self.store.doc_info(doc_id) is not None
             removed = self.store.delete_doc(doc_id)
+            if not registered and not removed:
+                raise NotFoundError(f"no document with id {doc_id!r}")
             self.lexical.get()
             return removed

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from index.chroma import ChromaStore
 from index.files import make_private_dir, make_private_tree, private_umask
 from index.ingest import ChunkSettings, ingest
 from index.lexical import LexicalIndex
-from index.chroma import ChromaStore
 from tests.conftest import ARTICLES
 from tests.fakes import HashEmbedder
 
