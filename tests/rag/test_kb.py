@@ -97,3 +97,13 @@ def test_remove_reaches_the_chunks_of_a_document_that_was_never_registered(tmp_p
     assert kb.remove("ghost") > 0
     with pytest.raises(NotFoundError):
         kb.remove("ghost")
+
+
+def test_the_owner_sweeps_what_a_killed_ingest_left_when_it_claims_the_index(tmp_path):
+    kb = make_kb(tmp_path)
+    _crash_after_storing_chunks(kb, _ghost(tmp_path))
+    before = kb.store.chunk_count()
+    kb.close()
+    owner = KnowledgeBase(kb.settings, embedder=HashEmbedder())
+    swept = owner.claim("ingest")
+    assert swept > 0 and owner.store.chunk_count() == before - swept == sum(d.chunks for d in owner.docs())
