@@ -42,6 +42,20 @@ def sentence_id(doc_id: str, start: int, text: str) -> str:
     return f"{doc_id}@{start}#{hashlib.sha1(text.encode()).hexdigest()[:10]}"
 
 
+def doc_of_chunk(chunk_id: str) -> str:
+    """The document id inside a `chunk_id` (so a store can tell whose a record is from its id alone).
+
+    >>> doc_of_chunk(chunk_id(Document("a#b", "t", "t", (0,)), "t", 0)), doc_of_sentence(sentence_id("a@b", 3, "t"))
+    ('a#b', 'a@b')
+    """
+    return chunk_id.rpartition("#")[0]
+
+
+def doc_of_sentence(sentence: str) -> str:
+    """The document id inside a `sentence_id`."""
+    return sentence.rpartition("#")[0].rpartition("@")[0]
+
+
 def _cut_long(text: str, span: tuple[int, int], count: int, max_tokens: int) -> list[tuple[int, int, int]]:
     """Cut one over-long sentence at word boundaries into pieces of about `max_tokens`."""
     s, e = span

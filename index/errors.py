@@ -23,3 +23,11 @@ class NotFoundError(RagError):
 
 class UnknownNameError(InputError):
     """A component name (retrieval mode, generator, embedding backend…) that no registry knows."""
+
+
+class IndexBusyError(StoreError):
+    """The index is owned by another process (`index.owner`): `owner` says which, when it is known."""
+
+    def __init__(self, message: str, owner: object | None = None) -> None:
+        super().__init__(message)
+        self.owner = owner

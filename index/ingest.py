@@ -3,10 +3,12 @@
 For each document: a `doc_hash` over its text, metadata and the chunking/embedding settings decides
 whether anything changed. Unchanged documents cost nothing. New or changed ones are chunked; the chunks
 not yet stored (by stable id) are embedded by llama-index's `IngestionPipeline` (as `TextNode`s, the title
-in the embedded text of every chunk but the first) and written to the store; the document's stale chunks
-are deleted, and only then is its registry entry written. A run killed half-way therefore leaves every
-finished document whole; the next run embeds only the missing chunks and upserts by id, so nothing is
-duplicated.
+in the embedded text of every chunk but the first) and written to the store with the document's sentence
+vectors; then its registry entry is written, listing exactly those chunks, and only then are its stale chunks
+deleted. Readers are shown only the chunks a registry entry lists (index/view.py), so a run killed half-way
+serves every finished document whole and nothing of the others, and a changed document switches from its old
+version to its new one at once. The next run embeds only the missing chunks and upserts by id, so nothing is
+duplicated; what the killed run left unlisted is swept by the index's next owner (`ChromaStore.sweep`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from index.chunking import TokenCounter, chunk_document, sentence_id
 from index.embedding import Embedder
 from index.loading import FieldMap, iter_files, load_file
-from index.store import IngestStore
+from index.store import IngestStore, Registration
 from index.types import Chunk, DocInfo, Document, Failure
 
 BATCH_DOCS = 64
@@ -138,13 +140,11 @@ def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, cou
         sentence_ids: dict[str, set[str]] = {doc.doc_id: set() for doc, _, _, _ in todo}
         if settings.sentence_vectors:
             sentence_ids = _store_sentences(store, embedder, [(doc, chunks) for doc, _, chunks, _ in todo])
-        for doc, _, chunks, old in todo:
+        store.put_docs([_registration(doc, dhash, chunks) for doc, dhash, chunks, _ in todo])
+        for doc, _, chunks, old in todo:  # after the entries: until then readers were shown the old version
             store.delete_stale_chunks(doc.doc_id, keep={c.chunk_id for c in chunks})
             store.delete_stale_sentences(doc.doc_id, keep=sentence_ids[doc.doc_id])
             (report.updated if old else report.added).append(doc.doc_id)
-        store.put_docs([(DocInfo(doc_id=doc.doc_id, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
-                                 chunks=len(chunks), doc_hash=dhash, language=doc.language, origin=doc.origin),
-                         doc.original) for doc, dhash, chunks, _ in todo])
         if progress:
             progress("documents", len(batch))
             progress("chunks", len(fresh))
@@ -156,6 +156,12 @@ def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, cou
                 store.delete_doc(info.doc_id)
                 report.removed.append(info.doc_id)
     return report
+
+
+def _registration(doc: Document, dhash: str, chunks: list[Chunk]) -> Registration:
+    info = DocInfo(doc_id=doc.doc_id, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
+                   chunks=len(chunks), doc_hash=dhash, language=doc.language, origin=doc.origin)
+    return Registration(info, doc.original, tuple(c.chunk_id for c in chunks))
 
 
 def _store_sentences(store: IngestStore, embedder: Embedder,

@@ -6,6 +6,9 @@ Three narrow Protocols rather than one wide class, so each caller names only wha
     ChunkSource   the lexical index: every chunk, and a fingerprint that moves whenever the contents do
     IngestStore   ingest: the document registry, writes and deletes of chunks and sentences
 
+The first two are the *read side*: they show only the chunks the registry lists (`index.view`), so what a
+reader is served is always whole documents that `docs()` lists. `IngestStore` sees every record, strays too.
+
 `index.chroma.ChromaStore` implements all three (embedded Chroma or a Chroma server). Tests use it
 on a temp dir; nothing here depends on Chroma.
 """
@@ -13,6 +16,7 @@ on a temp dir; nothing here depends on Chroma.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,6 +24,16 @@ import numpy as np
 from index.types import Chunk, DocInfo, Hit
 
 Where = dict[str, Any] | None  # a metadata filter: {"source": {"$in": [...]}} (Chroma's syntax)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registry entry as ingest writes it: the document, its original text, and exactly the chunk records
+    that make up this version of it (readers are shown those and no others)."""
+
+    info: DocInfo
+    original: str
+    chunk_ids: tuple[str, ...]
 
 
 class SearchStore(Protocol):
@@ -61,6 +75,6 @@ class IngestStore(Protocol):
 
     def delete_stale_sentences(self, doc_id: str, keep: set[str] | frozenset[str] = frozenset()) -> int: ...
 
-    def put_docs(self, entries: list[tuple[DocInfo, str]]) -> None: ...
+    def put_docs(self, entries: list[Registration]) -> None: ...
 
     def delete_doc(self, doc_id: str) -> int: ...

@@ -4,6 +4,10 @@ Commands are a registry of `Command`s: the built-in ones below, plus those other
 the `rag.commands` entry-point group (pyproject.toml: `serve` is defined in ui/serve.py and `eval` in
 eval/command.py), so rag/ never imports the UI or the evaluation. Core errors become one line on stderr
 and a non-zero exit.
+
+`ingest` and `remove` own the index while they run (index/owner.py); when `rag serve` owns it they are refused
+with the way to upload through the server. `ask`, `search` and `docs` then go through the server's API
+(rag/remote.py); when another `ingest` or `remove` owns it, they are refused until it has finished.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass  # noqa: E402
 from importlib.metadata import entry_points  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from index.errors import InputError, RagError  # noqa: E402
+from index.errors import IndexBusyError, InputError, RagError  # noqa: E402
 from rag.registry import RETRIEVERS  # noqa: E402
 from rag.settings import Settings, load_settings  # noqa: E402
 
@@ -60,14 +64,56 @@ def _check_question(question: str, top_k: int | None) -> None:
         raise InputError("--top-k must be between 1 and 50")
 
 
+def _owned(settings: Settings, command: str, doc_id: str = "DOC_ID"):  # -> KnowledgeBase
+    """A knowledge base that owns the index for this process, or `IndexBusyError` saying how to proceed."""
+    from rag.kb import KnowledgeBase
+
+    kb = KnowledgeBase(settings)
+    try:
+        kb.claim(command, on_wait=lambda: print("rag: waiting for other rag processes reading the index to finish",
+                                                file=sys.stderr))
+    except IndexBusyError as exc:
+        owner = exc.owner
+        url = getattr(owner, "url", "")
+        if url:
+            raise IndexBusyError(f"{exc}: {_through(url, command, doc_id)}, or stop the server and run this again",
+                                 owner) from None
+        raise IndexBusyError(f"{exc}; run this again when it has finished", owner) from None
+    return kb
+
+
+def _through(url: str, command: str, doc_id: str) -> str:
+    from urllib.parse import quote
+
+    key = '-H "Authorization: Bearer $RAG_API_KEY"'
+    if command == "remove":
+        return f"remove through it with `curl -X DELETE {key} {url}/api/documents/{quote(doc_id, safe='')}`"
+    return f"upload through it with `curl {key} -F files=@ARTICLE.txt {url}/api/documents`"
+
+
+def _reader(settings: Settings):  # -> KnowledgeBase | RemoteIndex
+    """Where reads go: the index itself, or the `rag serve` that owns it."""
+    from rag.kb import KnowledgeBase
+    from rag.remote import RemoteIndex
+
+    kb = KnowledgeBase(settings)
+    try:
+        kb.store.warm_up()
+    except IndexBusyError as exc:
+        url = getattr(exc.owner, "url", "")
+        if url:
+            return RemoteIndex(url, settings.api_key, str(settings.index_dir))
+        raise IndexBusyError(f"{exc}; ask again when it has finished", exc.owner) from None
+    return kb
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from index.loading import FieldMap
-    from rag.kb import KnowledgeBase
 
     fields = FieldMap.parse(args.fields) if args.fields else FieldMap()
-    kb = KnowledgeBase(settings)
+    kb = _owned(settings, "ingest")
     paths = args.paths or [settings.articles_dir]
     started = time.perf_counter()
     bar = tqdm(unit=" docs", desc="ingest", file=sys.stderr, disable=None)
@@ -93,12 +139,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.kb import KnowledgeBase
     from rag.types import DocumentEntry
 
-    docs = KnowledgeBase(settings).docs()
+    docs = [d if isinstance(d, DocumentEntry) else DocumentEntry.of(d) for d in _reader(settings).docs()]
     if args.json:
-        print(json.dumps([DocumentEntry.of(d).model_dump() for d in docs], ensure_ascii=False, indent=2))
+        print(json.dumps([d.model_dump() for d in docs], ensure_ascii=False, indent=2))
     else:
         for d in docs:
             print(f"{d.doc_id}\t{d.date or '-'}\t{d.chunks} chunks\t{d.title}")
@@ -108,10 +153,9 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     from index.errors import NotFoundError
-    from rag.kb import KnowledgeBase
 
     try:
-        n = KnowledgeBase(settings).remove(args.doc_id)
+        n = _owned(settings, "remove", args.doc_id).remove(args.doc_id)
     except NotFoundError as exc:
         raise NotFoundError(f"{exc} (see `rag docs`)") from None
     print(f"removed {args.doc_id} ({n} chunks)")
@@ -119,23 +163,20 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.kb import KnowledgeBase
+    from rag.types import SearchHit
 
     _check_question(args.question, args.top_k)
-    kb = KnowledgeBase(settings)
-    hits = kb.search(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
+    found = _reader(settings).search(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
+    hits = [(h, "") if isinstance(h, SearchHit) else (SearchHit.of(h), h.chunk.date or "undated") for h in found]
     if args.json:
-        from rag.types import SearchHit
-
-        rows = [SearchHit.of(h).model_dump() for h in hits]
-        print(json.dumps({"hits": rows}, ensure_ascii=False, indent=2))
+        print(json.dumps({"hits": [h.model_dump() for h, _ in hits]}, ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print("no passages found (is anything ingested? see `rag docs`)")
-    for n, h in enumerate(hits, 1):
-        snippet = " ".join(h.chunk.text.split())[:300]
-        print(f"[{n}] {h.score:.3f}  {h.chunk.title}  ({h.chunk.doc_id}, {h.chunk.date or 'undated'}, "
-              f"chars {h.chunk.start}-{h.chunk.end})\n    {snippet}\n")
+    for n, (h, date) in enumerate(hits, 1):
+        snippet = " ".join(h.text.split())[:300]
+        where = ", ".join(x for x in (h.doc_id, date, f"chars {h.start}-{h.end}") if x)
+        print(f"[{n}] {h.score:.3f}  {h.title}  ({where})\n    {snippet}\n")
     return 0
 
 
@@ -143,8 +184,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.kb import KnowledgeBase
 
     _check_question(args.question, args.top_k)
-    kb = KnowledgeBase(settings)
-    result = kb.ask(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
+    reader = _reader(settings)
+    if isinstance(reader, KnowledgeBase):
+        result = reader.ask(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
+    elif args.mode:
+        raise InputError(f"--mode: the index is served by {reader.url}, which answers in its own retrieval mode "
+                         "(use `rag search --mode` to compare modes)")
+    else:
+        result = reader.ask(args.question, top_k=args.top_k, filters=_filters(args))
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0

@@ -4,10 +4,17 @@
 Everything that answers goes through here: the CLI, the HTTP API, the UI and `rag eval`. A readers–writer
 lock lets questions run concurrently while an ingest or a removal runs alone, so nobody is served half a
 document.
+
+Across processes, an embedded index has one owner (index/owner.py): `claim()` makes this process it (`rag
+serve`, `rag ingest`, `rag remove`) and sweeps what a killed ingest left; any other use of the store holds the
+index's lock shared, so it is refused (`IndexBusyError`, naming the owner) while an owner runs. Before every
+question the store's change token is checked: when another process changed the store (a Chroma server shared
+with others, or a process that ignored the lock), the store is reopened and the lexical index follows.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +26,7 @@ from index.errors import NotFoundError
 from index.ingest import ChunkSettings, IngestReport, Progress, ingest
 from index.lexical import LexicalIndex
 from index.loading import FieldMap
+from index.owner import IndexLock, Owner
 from index.types import DocInfo, Hit
 from rag.generators import Generator, Writer
 from rag.locks import RWLock
@@ -39,6 +47,8 @@ class KnowledgeBase:
         self.settings = settings
         self._embedder = embedder
         self.lock = RWLock()  # questions share it; ingest and remove take it alone
+        self._reopening = RWLock()  # what reads outside `lock` (the registry) share; a reopen takes it alone
+        self.index_lock = None if settings.chroma_url else IndexLock(settings.index_dir)  # across processes
         self._retrievers: dict[str, Retriever] = {}
         self._generators: dict[str, Generator] = dict(generators or {})
         self._writers: dict[str, Writer] = dict(writers or {})
@@ -47,8 +57,48 @@ class KnowledgeBase:
     # --- the parts ------------------------------------------------------------------------------
     @cached_property
     def store(self) -> ChromaStore:
+        """The store; opening an embedded one takes its lock shared unless this process owns it."""
         s = self.settings
+        if self.index_lock is not None and not self.index_lock.mode:
+            self.index_lock.acquire_shared()
         return ChromaStore(path=None if s.chroma_url else s.index_dir, url=s.chroma_url, collection=s.collection)
+
+    def claim(self, command: str, *, url: str = "", wait: float = 60.0,
+              on_wait: Callable[[], None] | None = None) -> int:
+        """Own the index for the rest of this process's life, then sweep what no registry entry lists;
+        returns how many stray chunks went. `IndexBusyError` names the current owner; readers still
+        running are waited for, up to `wait` s (`on_wait` is called once if they are). A Chroma server
+        has no local owner: nothing is locked or swept (its writers may be anywhere)."""
+        if self.index_lock is None:
+            return 0
+        self.index_lock.acquire_exclusive(Owner(os.getpid(), command, url), wait=wait, on_wait=on_wait)
+        with self.lock.write():
+            return self.store.sweep()
+
+    def close(self) -> None:
+        """Let go of the store and of the index's lock (a process's exit does the same)."""
+        if "store" in self.__dict__:
+            self.store.close()
+            del self.__dict__["store"]
+            self.__dict__.pop("lexical", None)
+            self._retrievers.clear()
+        if self.index_lock is not None:
+            self.index_lock.release()
+
+    def _follow_other_writers(self) -> None:
+        """Reopen the store if another process changed it since we last looked (one metadata read, under the
+        read lock: a reopen in progress on another thread must not be looked at half-done)."""
+        with self.lock.read():
+            moved = self.store.changed_elsewhere()
+        if moved:
+            with self.lock.write():
+                self._refresh_if_moved()
+
+    def _refresh_if_moved(self) -> None:
+        """Under the write lock: reopen the store if another process changed it."""
+        if self.store.changed_elsewhere():
+            with self._reopening.write():
+                self.store.refresh()
 
     @property
     def embedder(self) -> TokenizingEmbedder:
@@ -100,9 +150,12 @@ class KnowledgeBase:
                progress: Progress | None = None) -> IngestReport:
         s = self.settings
         with self.lock.write():
+            self._refresh_if_moved()
             report = ingest(paths, store=self.store, embedder=self.embedder, counter=self.embedder,
                             embedder_name=self.embedder.name, fields=fields, prune=prune, progress=progress,
                             settings=ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors))
+            if prune:
+                self.store.sweep()  # also what a killed ingest left (the index's owner asked for it)
             if report.changed:
                 self.lexical.get()  # rebuild now, not on the first question
             return report
@@ -113,6 +166,7 @@ class KnowledgeBase:
         """Answer through `rag.pipeline.answer` with the configured (or named) retrieval mode and generator."""
         check_question(question)
         chosen, writer, condenser = self.generator(generator), self.writer(generator), self.condenser(generator)
+        self._follow_other_writers()
         with self.lock.read():
             return answer(question, embedder=self.embedder, retriever=self.retriever(mode), generator=chosen,
                           writer=writer, condenser=condenser, history=history, top_k=top_k or self.settings.top_k,
@@ -128,17 +182,23 @@ class KnowledgeBase:
     def search(self, question: str, *, top_k: int = 5, mode: str | None = None,
                filters: Filters | None = None) -> list[Hit]:
         check_question(question)
+        self._follow_other_writers()
         with self.lock.read():
             query = build_query(question, self.embedder)
             return self.retriever(mode).retrieve(query, top_k, filters or Filters())
 
     def docs(self) -> list[DocInfo]:
-        return self.store.docs()
+        """The registry as it is now (read alongside an ingest: it lists only documents already whole)."""
+        with self._reopening.read():
+            return self.store.docs()
 
     def remove(self, doc_id: str) -> int:
+        """Remove a document, or the stray chunks a killed ingest left of one never registered."""
         with self.lock.write():
-            if self.store.doc_info(doc_id) is None:
-                raise NotFoundError(f"no document with id {doc_id!r}")
+            self._refresh_if_moved()
+            registered = self.store.doc_info(doc_id) is not None
             removed = self.store.delete_doc(doc_id)
+            if not registered and not removed:
+                raise NotFoundError(f"no document with id {doc_id!r}")
             self.lexical.get()
             return removed

@@ -37,10 +37,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.host:  # the name given here is one the server answers to (rag.guard.HostGuard)
         settings = settings.model_copy(update={"host": args.host})
+    host, port = settings.host, args.port or settings.port
     kb = KnowledgeBase(settings)
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    kb.claim("serve", url=f"http://{local}:{port}")  # the index's one owner while we serve (index/owner.py)
     kb.warm_up()  # the models and the lexical index load before the first request, not during it
     app = create_server(kb, with_ui=not args.no_ui)
-    host, port = settings.host, args.port or settings.port
     ui = "" if args.no_ui else f"chat UI http://{host}:{port}/ui/ · "
     print(f"serving: {ui}API http://{host}:{port}/api · OpenAI-compatible http://{host}:{port}/v1 · "
           f"docs http://{host}:{port}/docs", file=sys.stderr)

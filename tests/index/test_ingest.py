@@ -149,3 +149,35 @@ def test_without_sentence_vectors_ingest_embeds_only_chunks(corpus, store):
                     settings=ChunkSettings(80, 20, sentence_vectors=False))
     assert emb.texts_embedded == report.chunks_embedded
     assert store.sentence_search(emb.embed(["سرت"], kind="query")[0].tolist(), 5) == []
+
+
+def test_a_crashed_ingest_shows_readers_nothing_of_an_unregistered_document_and_sweep_deletes_it(corpus, store):
+    crashing = HashEmbedder(fail_after=5)  # two documents whole; the third's chunks stored, its sentences not
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest([corpus], store=store, embedder=crashing, counter=crashing, embedder_name="hash-256",
+               settings=ChunkSettings(max_tokens=20, overlap_tokens=0), batch_docs=1)
+    registered = {d.doc_id for d in store.docs()}
+    assert len(registered) == 2 and store.chunk_count() > sum(d.chunks for d in store.docs())  # strays stored
+    query = HashEmbedder().embed(["سرت داعش"], kind="query")[0].tolist()
+    assert {c.doc_id for c in store.iter_chunks()} == registered
+    assert {h.chunk.doc_id for h in store.dense_search(query, 500)} <= registered
+    assert store.sweep() > 0
+    assert store.chunk_count() == sum(d.chunks for d in store.docs())
+
+
+def test_a_changed_article_is_shown_in_its_old_version_until_all_of_the_new_one_is_written(corpus, store):
+    settings = ChunkSettings(max_tokens=20, overlap_tokens=0)
+    emb = HashEmbedder()
+    ingest([corpus], store=store, embedder=emb, counter=emb, embedder_name="hash-256", settings=settings)
+    path = next(corpus.glob("000_*.txt"))
+    old = sorted(c.chunk_id for c in store.iter_chunks() if c.doc_id == path.stem)
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nفقرة جديدة عن الكفرة والهروج.", encoding="utf-8")
+    crashing = HashEmbedder(fail_after=1)  # the new chunks stored, the sentences not, the entry not rewritten
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest([path], store=store, embedder=crashing, counter=crashing, embedder_name="hash-256", settings=settings)
+    assert store.chunk_count() > sum(d.chunks for d in store.docs())
+    assert sorted(c.chunk_id for c in store.iter_chunks() if c.doc_id == path.stem) == old
+    ingest([path], store=store, embedder=emb, counter=emb, embedder_name="hash-256", settings=settings)
+    new = [c for c in store.iter_chunks() if c.doc_id == path.stem]
+    assert any("الهروج" in c.text for c in new) and len(new) == store.doc_info(path.stem).chunks
+    assert store.chunk_count() == sum(d.chunks for d in store.docs())  # the old version's chunks are gone

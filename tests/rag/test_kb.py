@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from index.errors import UnknownNameError
+from index.errors import NotFoundError, UnknownNameError
 from rag.kb import KnowledgeBase
 from rag.registry import GENERATORS, RETRIEVERS
 from rag.retrieval import DenseRetriever, Filters, HybridRetriever, LexicalRetriever
@@ -70,3 +70,40 @@ def test_nobody_is_served_half_an_article_while_it_is_being_ingested(tmp_path):
         w.join(10)
     assert total > 3 and kb.docs()[-1].doc_id == "long"
     assert seen and set(seen) <= {0, total}  # before the ingest nothing of it, after it all of it; never a part
+
+
+def _crash_after_storing_chunks(kb: KnowledgeBase, folder) -> None:
+    """An ingest that dies after writing the chunks of the first article in `folder`, before registering it."""
+    from index.ingest import ChunkSettings, ingest
+
+    crashing = HashEmbedder(fail_after=1)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest([folder], store=kb.store, embedder=crashing, counter=crashing, embedder_name="hash-256",
+               settings=ChunkSettings(80, 20))
+
+
+def _ghost(tmp_path):
+    folder = tmp_path / "ghost"
+    folder.mkdir()
+    (folder / "ghost.txt").write_text("خبر شبح\n\nكلمة زنبرقان لا ترد إلا في هذا الخبر الذي لم يسجل قط.",
+                                      encoding="utf-8")
+    return folder
+
+
+def test_remove_reaches_the_chunks_of_a_document_that_was_never_registered(tmp_path):
+    kb = make_kb(tmp_path)
+    _crash_after_storing_chunks(kb, _ghost(tmp_path))
+    assert kb.search("زنبرقان", mode="lexical") == [] and "ghost" not in {d.doc_id for d in kb.docs()}
+    assert kb.remove("ghost") > 0
+    with pytest.raises(NotFoundError):
+        kb.remove("ghost")
+
+
+def test_the_owner_sweeps_what_a_killed_ingest_left_when_it_claims_the_index(tmp_path):
+    kb = make_kb(tmp_path)
+    _crash_after_storing_chunks(kb, _ghost(tmp_path))
+    before = kb.store.chunk_count()
+    kb.close()
+    owner = KnowledgeBase(kb.settings, embedder=HashEmbedder())
+    swept = owner.claim("ingest")
+    assert swept > 0 and owner.store.chunk_count() == before - swept == sum(d.chunks for d in owner.docs())
