@@ -45,6 +45,13 @@ def _read_reply(sock: socket.socket, started: float, sent: int = 0) -> Reply:
     return Reply(int(lines[0].split()[1]), headers, body, time.monotonic() - started, sent)
 
 
+def _readable(sock: socket.socket) -> bool:
+    """Whether the server has sent something (poll, not select: a long test run has descriptors past 1024)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def request(port: int, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b"",
             timeout: float = 5.0) -> Reply:
     """Send the request line, the headers (Host defaults to the server's address) and `body` as given, then
@@ -69,7 +76,7 @@ def stream_chunked(port: int, path: str, *, headers: dict[str, str], start: byte
         sock.sendall(head.encode("latin-1") + f"{len(start):x}\r\n".encode() + start + b"\r\n")
         sock.settimeout(0.2)
         while sent < max_bytes and time.monotonic() - started < max_seconds:
-            if select.select([sock], [], [], 0)[0]:
+            if _readable(sock):
                 break  # the server answered before the body ended
             try:
                 sock.sendall(framed)
