@@ -62,10 +62,16 @@ EVAL_GATES = {"min_support": "citation support", "min_hit5": "hit@5", "min_mrr":
 
 def _add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("questions", nargs="*", type=Path, help="question files (JSONL, the seed set's format)")
-    p.add_argument("--dataset", choices=("seed", "arcd"), default=None,
-                   help="a bundled set with its own passages (default when no files: seed)")
+    p.add_argument("--dataset", choices=("seed", "arcd", "xquad-dev"), default=None,
+                   help="a bundled set with its own passages (default when no files: seed). xquad-dev: each "
+                   "question in English and Arabic over all paragraphs, then again over an index without the "
+                   "odd-numbered articles, whose questions must abstain (abstention P/R and the threshold curve)")
     p.add_argument("--split", choices=("train", "test"), default="test", help="ARCD split (default test)")
-    p.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    p.add_argument("--limit", type=int, default=0,
+                   help="only the first N questions (xquad-dev: N questions spread over all articles, each asked "
+                   "in both languages)")
+    p.add_argument("--only", choices=("full", "held-out"), default=None,
+                   help="xquad-dev: run only one of its two parts (default both)")
     p.add_argument("--passages", nargs="+", type=Path, default=None,
                    help="index these files/folders in a throwaway store instead of using the current index")
     p.add_argument("--fields", default="", help="JSON field mapping for --passages (as in `rag ingest`)")
