@@ -90,10 +90,9 @@ def held_out_section(by_lang: Mapping[str, Mapping[str, Any]], sweep: abstention
     `beside`: that run's per-question rows are in held-out/report.md (else in this report)."""
     rows = "[held-out/report.md](held-out/report.md)" if beside else "the rows below"
     lines = ["## Hard unanswerables: held-out articles", "",
-             f"An index ({meta['index']}) of only the even-numbered XQuAD articles' paragraphs. All "
-             f"{meta['questions']} questions are asked of it: those of the odd-numbered articles are not in the "
-             f"archive and should abstain. Abstention P/R: positive = unanswerable. Every question with its "
-             f"support: {rows}.", "",
+             f"Index: {meta['index']}, the paragraphs of the even-numbered XQuAD articles only. Questions: "
+             f"{meta['questions']}; those of the odd-numbered articles are not in the archive and should abstain. "
+             f"Abstention P/R: positive = unanswerable. Every question with its support: {rows}.", "",
              report.table_head(["configuration"] + [label for _, label in HELD_OUT_COLUMNS])]
     for config, langs in by_lang.items():
         lines += [report.row([f"{config} · {lang}"] + [report.fmt(m.get(key), key) for key, _ in HELD_OUT_COLUMNS])
