@@ -134,10 +134,10 @@ def _knowledge_base(settings: Settings, passages: Passages, fields: FieldMap, in
 def print_summary(summary: dict, by_language: dict) -> None:
     """The main figures per configuration, then per configuration and question language."""
     keys = ["hit@1", "hit@5", "MRR", "citation_support", "citation_precision", "answer_match",
-            "abstention_recall", "language_accuracy", "total_ms_p50"]
+            "abstention_precision", "abstention_recall", "language_accuracy", "total_ms_p50"]
     if any(m.get("phrase_f1") is not None for m in summary.values()):
         keys[6:6] = ["phrase_f1", "phrase_em"]
-    rows = [(name, m) for name, m in summary.items()]
+    rows = list(summary.items())
     rows += [(f"{name} · {lang}", m) for name, langs in by_language.items() for lang, m in langs.items()]
     print("configuration".ljust(28) + "".join(k[:12].rjust(13) for k in keys))
     for name, m in rows:
