@@ -2,6 +2,7 @@
 
     rag eval                                  # seed questions over a throwaway index of data/articles
     rag eval --dataset arcd --compare dense,lexical,hybrid
+    rag eval --dataset xquad-dev --compare dense,hybrid     # EN and AR questions; held-out articles (eval.xquad)
     rag eval my_questions.jsonl               # against the current index (RAG_INDEX_DIR)
     rag eval my_questions.jsonl --passages my_articles/ --min-support 0.9    # throwaway index, CI gate
 
@@ -15,9 +16,10 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from eval.datasets import ARCD_DIR, SEED_QUESTIONS, Question, arcd, load_questions, write_jsonl
 from index.errors import InputError
@@ -25,6 +27,9 @@ from index.loading import FieldMap
 from rag.cli import Command
 from rag.kb import KnowledgeBase
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from eval.runner import Config, Result
 
 # --min-* flag → (the metric it gates, its name in --help)
 GATES = {"min_support": ("citation_support", "citation support"), "min_hit5": ("hit@5", "hit@5"),
@@ -35,10 +40,16 @@ GATES = {"min_support": ("citation_support", "citation support"), "min_hit5": ("
 
 def arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("questions", nargs="*", type=Path, help="question files (JSONL, the seed set's format)")
-    p.add_argument("--dataset", choices=("seed", "arcd"), default=None,
-                   help="a bundled set with its own passages (default when no files: seed)")
+    p.add_argument("--dataset", choices=("seed", "arcd", "xquad-dev"), default=None,
+                   help="a bundled set with its own passages (default when no files: seed). xquad-dev: each "
+                   "question in English and Arabic over all paragraphs, then again over an index without the "
+                   "odd-numbered articles, whose questions must abstain (abstention P/R and the threshold curve)")
     p.add_argument("--split", choices=("train", "test"), default="test", help="ARCD split (default test)")
-    p.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    p.add_argument("--limit", type=int, default=0,
+                   help="only the first N questions (xquad-dev: N questions spread over all articles, each asked "
+                   "in both languages)")
+    p.add_argument("--only", choices=("full", "held-out"), default=None,
+                   help="xquad-dev: run only one of its two parts (default both)")
     p.add_argument("--passages", nargs="+", type=Path, default=None,
                    help="index these files/folders in a throwaway store instead of using the current index")
     p.add_argument("--fields", default="", help="JSON field mapping for --passages (as in `rag ingest`)")
@@ -52,24 +63,44 @@ def arguments(p: argparse.ArgumentParser) -> None:
                        help=f"exit 1 if any configuration's {label} is below F")
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
+def run(args: argparse.Namespace, settings: Settings, *, embedder: Any = None) -> int:
+    """`embedder` replaces the configured one (a fake in tests)."""
     from eval import report
-    from eval.runner import evaluate, parse_configs
+    from eval.runner import parse_configs
 
     if args.limit < 0:
         raise InputError("--limit must be 0 or more")
     configs = parse_configs(args.compare, mode=settings.retrieval_mode, generator=settings.generator)
+    if args.dataset == "xquad-dev":
+        from eval.xquad import run_xquad
+
+        return run_xquad(args, settings, configs, embedder)
     questions, passages, fields, name = _questions(args, settings)
     if args.limit:
         questions = questions[: args.limit]
+    results, meta, _ = evaluate_on(settings, questions, passages, fields, args.index_dir, configs, name, embedder)
+    out = out_dir(args, name)
+    metrics = report.write(results, out, meta)
+    print_summary(metrics["summary"], metrics["by_language"])
+    print(f"report: {out / 'report.md'}")
+    return gates(args, metrics["summary"])
+
+
+def evaluate_on(settings: Settings, questions: list[Question], passages: Passages, fields: FieldMap,
+                index_dir: Path | None, configs: Sequence[Config], name: str,
+                embedder: Any = None) -> tuple[list[Result], dict[str, Any], Any]:
+    """(results, the report's meta data, the embedder used) of `questions` over the index `passages` make."""
+    from tqdm import tqdm
+
+    from eval.runner import evaluate
+
     if not questions:
         raise InputError("no questions to evaluate")
-    with _knowledge_base(settings, passages, fields, args.index_dir) as (kb, where):
+    with _knowledge_base(settings, passages, fields, index_dir, embedder) as (kb, where):
         if not kb.docs():
             raise InputError(f"the index at {where} is empty: ingest articles first, or pass --passages")
-        bar = tqdm(total=len(questions) * len(configs), unit=" q", desc="eval", file=sys.stderr, disable=None)
+        bar = tqdm(total=len(questions) * len(configs), unit=" q", desc=f"eval {name}", file=sys.stderr,
+                   disable=None)
         started = time.perf_counter()
         results = evaluate(kb, questions, configs, tick=lambda: bar.update(1))
         bar.close()
@@ -77,11 +108,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "index": f"{where} ({len(kb.docs())} documents)", "embedder": kb.embedder.name,
                 "top_k": settings.top_k, "configurations": ", ".join(c.name for c in configs),
                 "run": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(time.perf_counter() - started, 1)}
-    out = args.out or Path("eval") / "out" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    metrics = report.write(results, out, meta)
-    _print_summary(metrics["summary"])
-    print(f"report: {out / 'report.md'}")
-    return _gates(args, metrics["summary"])
+        return results, meta, kb.embedder
+
+
+def out_dir(args: argparse.Namespace, name: str) -> Path:
+    return args.out or Path("eval") / "out" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 Passages = list[Path] | list[dict] | None  # files/folders, or records to write as JSONL; None: the current index
@@ -110,18 +141,18 @@ def _questions(args: argparse.Namespace, settings: Settings) -> tuple[list[Quest
 
 
 @contextmanager
-def _knowledge_base(settings: Settings, passages: Passages, fields: FieldMap,
-                    index_dir: Path | None) -> Iterator[tuple[KnowledgeBase, str]]:
+def _knowledge_base(settings: Settings, passages: Passages, fields: FieldMap, index_dir: Path | None,
+                    embedder: Any = None) -> Iterator[tuple[KnowledgeBase, str]]:
     """The current index, or a throwaway one built from `passages` (kept only when `index_dir` is given)."""
     if passages is None:
-        yield KnowledgeBase(settings), str(settings.chroma_url or settings.index_dir)
+        yield KnowledgeBase(settings, embedder=embedder), str(settings.chroma_url or settings.index_dir)
         return
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         where = index_dir or Path(tmp)
         paths = [p for p in passages if isinstance(p, Path)] or [
             write_jsonl([r for r in passages if isinstance(r, dict)], where / "passages.jsonl")]
         kb = KnowledgeBase(settings.model_copy(update={"index_dir": where, "chroma_url": None,
-                                                       "collection": "eval"}))
+                                                       "collection": "eval"}), embedder=embedder)
         report = kb.ingest(paths, fields=fields)
         if report.failed and not kb.docs():
             raise InputError(f"could not read the passages: {report.failed[0].origin}: {report.failed[0].reason}")
@@ -129,16 +160,21 @@ def _knowledge_base(settings: Settings, passages: Passages, fields: FieldMap,
         yield kb, f"throwaway index of {shown}"
 
 
-def _print_summary(summary: dict) -> None:
+def print_summary(summary: dict, by_language: dict) -> None:
+    """The main figures per configuration, then per configuration and question language."""
     keys = ["hit@1", "hit@5", "MRR", "citation_support", "citation_precision", "answer_match",
-            "abstention_recall", "language_accuracy", "total_ms_p50"]
-    print("configuration".ljust(24) + "".join(k[:12].rjust(13) for k in keys))
-    for name, m in summary.items():
+            "abstention_precision", "abstention_recall", "language_accuracy", "total_ms_p50"]
+    if any(m.get("phrase_f1") is not None for m in summary.values()):
+        keys[6:6] = ["phrase_f1", "phrase_em"]
+    rows = list(summary.items())
+    rows += [(f"{name} · {lang}", m) for name, langs in by_language.items() for lang, m in langs.items()]
+    print("configuration".ljust(28) + "".join(k[:12].rjust(13) for k in keys))
+    for name, m in rows:
         cells = ["—" if m[k] is None else (f"{m[k]:.1f}" if k.endswith("p50") else f"{m[k]:.3f}") for k in keys]
-        print(name.ljust(24) + "".join(c.rjust(13) for c in cells))
+        print(name.ljust(28) + "".join(c.rjust(13) for c in cells))
 
 
-def _gates(args: argparse.Namespace, summary: dict) -> int:
+def gates(args: argparse.Namespace, summary: dict) -> int:
     failed = []
     for flag, (metric, _) in GATES.items():
         floor = vars(args)[flag]

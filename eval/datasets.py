@@ -1,8 +1,15 @@
-"""Evaluation data: the seed question set and ARCD, as typed questions, plus throwaway indexes.
+"""Evaluation data: the seed question set, ARCD and XQuAD-ar-en, as typed questions, plus throwaway indexes.
 
 ARCD (Mozannar et al. 2019, MIT; `../shared/datasets/arcd/`): Arabic questions over Arabic Wikipedia
 paragraphs, SQuAD format. Each paragraph becomes a document `arcd-NNN` (both splits are indexed, so
 questions compete against all 465 paragraphs); a question's gold document is its paragraph.
+
+XQuAD-ar-en dev (Artetxe, Ruder, Yogatama, "On the Cross-lingual Transferability of Monolingual
+Representations", ACL 2020; CC BY-SA 4.0; `../shared/datasets/xquad-ar-en-dev/`, read at run time, never
+copied here): 120 Arabic Wikipedia paragraphs of 24 articles (`xquad-AA-PP`), each question in English and
+in Arabic. Both twins are asked; the Arabic answer span is the evidence, either span counts as an answer
+match, and the English span is the phrase scored by token F1 / exact match. `held_out_split` makes hard
+unanswerable questions: the odd-numbered articles are left out of the index and their questions must abstain.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEED_QUESTIONS = ROOT / "eval" / "datasets" / "seed_questions.jsonl"
 ARCD_DIR = SHARED / "datasets" / "arcd"
+XQUAD_DIR = SHARED / "datasets" / "xquad-ar-en-dev"
 ANT_FILE = SHARED / "datasets" / "ant" / "ant_v1.1_jawharafm.jsonl.gz"
 
 
@@ -28,6 +36,7 @@ class Question:
     gold_docs: tuple[str, ...]
     evidence_any: tuple[str, ...] = ()
     answer_any: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()  # short gold answer phrases for token F1 / exact match (XQuAD: English only)
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -60,6 +69,52 @@ def arcd(split: str) -> tuple[list[dict], list[Question]]:
                                                     answerable=True, gold_docs=(doc_id,), evidence_any=answers,
                                                     answer_any=answers))
     return records, questions[split]
+
+
+def xquad_dev(limit: int = 0) -> tuple[list[dict], list[Question]]:
+    """(the 120 paragraphs as records for ingest, each XQuAD question as an English then an Arabic `Question`).
+
+    `limit`: only that many XQuAD questions (so twice as many `Question`s), spread evenly over the file so every
+    article can be represented; 0 for all 632.
+    """
+    records = [{"id": r["id"], "title": r["title"], "text": r["text"], "source": "XQuAD (Arabic Wikipedia)"}
+               for r in _jsonl(XQUAD_DIR / "paragraphs.jsonl")]
+    items = _jsonl(XQUAD_DIR / "questions.jsonl")
+    if 0 < limit < len(items):
+        items = [items[i * len(items) // limit] for i in range(limit)]
+    questions = []
+    for r in items:
+        gold, spans_ar, spans_en = (r["doc_id"],), tuple(r["answers_ar"]), tuple(r["answers_en"])
+        for lang in ("en", "ar"):
+            questions.append(Question(id=f"{r['id']}-{lang}", question=r[f"question_{lang}"], lang=lang,
+                                      answerable=True, gold_docs=gold, evidence_any=spans_ar,
+                                      answer_any=tuple(dict.fromkeys(spans_ar + spans_en)),
+                                      phrases=spans_en if lang == "en" else ()))
+    return records, questions
+
+
+def article_of(doc_id: str) -> int:
+    """The XQuAD article number of a paragraph: `xquad-07-03` → 7."""
+    return int(doc_id.split("-")[1])
+
+
+def held_out_split(records: list[dict], questions: list[Question]) -> tuple[list[dict], list[Question]]:
+    """(paragraphs of the even-numbered articles only, the questions re-labelled for that index).
+
+    Questions of even articles stay answerable; those of odd articles become unanswerable, with no gold
+    data left (their paragraph is recorded in `extra["held_out_doc"]`). The split is by article, not by
+    paragraph, so no other paragraph of a held-out question's article is in the index either.
+    """
+    kept = [r for r in records if article_of(r["id"]) % 2 == 0]
+    relabelled = [q if article_of(q.gold_docs[0]) % 2 == 0 else
+                  Question(id=q.id, question=q.question, lang=q.lang, answerable=False, gold_docs=(),
+                           extra={"held_out_doc": q.gold_docs[0]})
+                  for q in questions]
+    return kept, relabelled
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def write_jsonl(records: list[dict], path: Path) -> Path:

@@ -13,14 +13,20 @@ for another, and not at all for a third.
 >>> mrr(ranks)                                   # (1/1 + 1/3 + 0) / 3
 0.4444444444444444
 
+Short answer phrases are scored as in SQuAD (Rajpurkar et al. 2016): token F1 and exact match after lower-casing
+and removing punctuation, the articles a/an/the and extra whitespace; the best over the gold phrases counts.
+
 What this leaves out: no judgement of fluency or of claims the strings do not name; a correct answer
-phrased without any `answer_any` string counts as a miss (read the per-question report).
+phrased without any `answer_any` string counts as a miss (read the per-question report). The SQuAD
+normalisation is English-only: it folds no Arabic spelling and strips no Arabic punctuation.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import string
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -132,6 +138,51 @@ def text_language(text: str) -> str:
     ('en', 'ar')
     """
     return language_of(text, mixed=False)
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def squad_normalize(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no ASCII punctuation, no a/an/the, single spaces.
+
+    >>> squad_normalize("The  Panthers' defense, (in 2015)!")
+    'panthers defense in 2015'
+    """
+    return " ".join(_ARTICLES.sub(" ", text.lower().translate(_PUNCTUATION)).split())
+
+
+def phrase_f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD token F1 of `prediction` against the best of `golds` (bags of normalised tokens).
+
+    "Denver Broncos won" against "the Denver Broncos": 2 tokens shared; precision 2/3, recall 2/2,
+    F1 = 2·(2/3)·1 / (2/3 + 1) = 0.8. An empty prediction scores 0 against a non-empty gold phrase.
+
+    >>> phrase_f1("Denver Broncos won", ["the Denver Broncos", "Carolina"])
+    0.8
+    """
+    return max((_token_f1(squad_normalize(prediction).split(), squad_normalize(g).split()) for g in golds),
+               default=0.0)
+
+
+def _token_f1(pred: list[str], gold: list[str]) -> float:
+    if not pred or not gold:
+        return float(pred == gold)
+    same = sum((Counter(pred) & Counter(gold)).values())
+    if not same:
+        return 0.0
+    precision, recall = same / len(pred), same / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def phrase_exact(prediction: str, golds: Sequence[str]) -> bool:
+    """SQuAD exact match: equal to one of `golds` after `squad_normalize`.
+
+    >>> phrase_exact("Denver Broncos.", ["the Denver Broncos"]), phrase_exact("Broncos", ["Denver Broncos"])
+    (True, False)
+    """
+    return any(squad_normalize(prediction) == squad_normalize(g) for g in golds)
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -25,6 +25,8 @@ from eval.metrics import (
     mean,
     mrr,
     percentile,
+    phrase_exact,
+    phrase_f1,
     text_language,
 )
 from index.errors import InputError
@@ -87,6 +89,8 @@ class Result:
     translations: tuple[str, ...]  # the local-LLM writer's verdict per translated sentence ("kept" or why not)
     verdict: str  # "ok" or "miss"
     reason: str  # why a miss was a miss
+    phrase_f1: float | None = None  # SQuAD token F1 of the answer phrase (questions with gold `phrases`)
+    phrase_em: bool | None = None  # SQuAD exact match of the same
 
 
 def evaluate(kb: KnowledgeBase, questions: Sequence[Question], configs: Sequence[Config],
@@ -120,6 +124,8 @@ def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer,
     cited_ok = tuple(holds_evidence(p, q.gold_docs, q.evidence_any) for p in cited)
     supported = any(cited_ok) if q.answerable else None
     matched = contains_any(body, q.answer_any) if q.answerable and q.answer_any else None
+    phrase = answer_phrase(ans, body)
+    scored = q.answerable and bool(q.phrases)
     reasons = []
     if not q.answerable:
         if not ans.abstained:
@@ -142,7 +148,14 @@ def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer,
                   supported=supported,
                   precision=citation_precision(cited, q.gold_docs, q.evidence_any), matched=matched,
                   answer_language=language, translations=translations, verdict="miss" if reasons else "ok",
-                  reason="; ".join(reasons))
+                  reason="; ".join(reasons), phrase_f1=phrase_f1(phrase, q.phrases) if scored else None,
+                  phrase_em=phrase_exact(phrase, q.phrases) if scored else None)
+
+
+def answer_phrase(ans: Answer, body: str) -> str:
+    """The short answer phrase scored by token F1 / exact match: today the answer body (the pipeline gives no
+    separate phrase yet); empty when it abstained (SQuAD scores that 0)."""
+    return "" if ans.abstained else body
 
 
 def summarize(results: Sequence[Result]) -> dict[str, float | int | None]:
@@ -159,6 +172,7 @@ def summarize(results: Sequence[Result]) -> dict[str, float | int | None]:
         "citation_support": mean(r.supported for r in answerable),
         "citation_precision": good_cited / n_cited if n_cited else None,
         "answer_match": mean(r.matched for r in answerable),
+        "phrase_f1": mean(r.phrase_f1 for r in answerable), "phrase_em": mean(r.phrase_em for r in answerable),
         "abstention_precision": a_prec, "abstention_recall": a_rec,
         "answerable_abstained": mean(r.answer.abstained for r in answerable),
         "language_accuracy": mean(r.answer_language == r.question.lang for r in results if r.question.lang),

@@ -111,7 +111,7 @@ class LocalLLM:
 
     def chat(self, messages: Sequence[dict[str, str]], *, max_tokens: int, temperature: float = 0.0,
              on_token: Callable[[str], None] | None = None, stop: Sequence[str] | None = None,
-             cache_prompt: bool = True) -> Completion:
+             cache_prompt: bool = True, json_schema: dict[str, Any] | None = None) -> Completion:
         """Answer `messages` (OpenAI roles: system/user/assistant), calling `on_token` with each piece of text.
 
         The reply is always streamed internally, so `first_token_ms` is measured even without `on_token`;
@@ -124,6 +124,8 @@ class LocalLLM:
         }
         if stop:
             request["stop"] = list(stop)
+        if json_schema is not None:  # llama.cpp turns the schema into a grammar: the reply is always valid JSON
+            request["json_schema"] = json_schema
         pieces: list[str] = []
         final: dict[str, Any] = {}
         failure: list[BaseException] = []

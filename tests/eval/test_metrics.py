@@ -16,6 +16,9 @@ from eval.metrics import (
     mean,
     mrr,
     percentile,
+    phrase_exact,
+    phrase_f1,
+    squad_normalize,
     text_language,
 )
 
@@ -90,3 +93,27 @@ def test_percentile_is_nearest_rank():
 def test_mean_ignores_unmeasured_values():
     assert mean([True, False, None, True]) == pytest.approx(2 / 3)
     assert mean([]) is None
+
+
+def test_squad_normalisation_drops_case_punctuation_articles_and_extra_spaces():
+    assert squad_normalize("  The Denver   Broncos!") == "denver broncos"
+    assert squad_normalize("An apple, a pear") == "apple pear"
+    assert squad_normalize("theatre another") == "theatre another"  # articles only as whole words
+
+
+def test_phrase_f1_is_token_overlap_against_the_best_gold_phrase():
+    # "Carolina Panthers team" vs "the Carolina Panthers": 2 shared of 3 predicted, 2 gold → P 2/3, R 1, F1 0.8
+    assert phrase_f1("Carolina Panthers team", ["the Carolina Panthers"]) == pytest.approx(0.8)
+    # vs "Panthers" alone: 1 shared → P 1/3, R 1 → F1 0.5; the best gold phrase counts
+    assert phrase_f1("Carolina Panthers team", ["Panthers", "Carolina Panthers"]) == pytest.approx(0.8)
+    assert phrase_f1("Carolina Panthers team", ["Panthers"]) == pytest.approx(0.5)
+    # repeated tokens count once per occurrence in both: "308 308" vs "308" → 1 shared, P 1/2, R 1 → 2/3
+    assert phrase_f1("308 308", ["308"]) == pytest.approx(2 / 3)
+    assert phrase_f1("", ["308"]) == 0.0 and phrase_f1("Denver", []) == 0.0
+    assert phrase_f1("فريق بانثرز", ["Panthers"]) == 0.0  # an Arabic quote shares no token with English
+
+
+def test_phrase_exact_match_after_normalisation_only():
+    assert phrase_exact("the Denver Broncos.", ["Denver Broncos"])
+    assert not phrase_exact("Denver Broncos won", ["Denver Broncos"])
+    assert not phrase_exact("", ["Denver Broncos"])

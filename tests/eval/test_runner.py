@@ -149,3 +149,27 @@ def test_rejected_translations_are_counted_and_explained(tmp_path, questions):
     assert any("names not in the evidence: ['John', 'Smith']" in r.reason for r in results)
     assert summarize(results)["translations_kept"] == 0.0
     assert summarize(evaluate(kb, english, [Config("hybrid", "extractive")]))["translations_kept"] is None
+
+
+def test_the_answer_text_is_scored_as_a_phrase_for_questions_with_gold_phrases_only():
+    from eval.metrics import Passage
+
+    q = Question(id="q", question="How many points did the Panthers defense surrender?", lang="en",
+                 answerable=True, gold_docs=("g",), evidence_any=("308",), answer_any=("308",), phrases=("308",))
+    retrieved = (Passage("g", "لم يتخلى فريق بانثرز سوى عن 308 نقطة"),)
+    short = Answer(answer="From 1 article:\n308 [1]", language="en", abstained=False,
+                   citations=[citation("g", "308")], support=0.9, timings_ms={})
+    r = judge("c", q, retrieved, short)
+    assert (r.phrase_f1, r.phrase_em) == (1.0, True)  # lead and marker are not part of the phrase
+    # the extractive quote: 1 shared token ("308") of 7 → P 1/7, R 1 → F1 2·(1/7)/(8/7) = 1/4; not exact
+    quote = short.model_copy(update={"answer": "From 1 article:\nلم يتخلى فريق بانثرز سوى عن 308 [1]"})
+    r = judge("c", q, retrieved, quote)
+    assert r.phrase_f1 == pytest.approx(0.25) and r.phrase_em is False
+    abstained = short.model_copy(update={"answer": "The articles in the archive do not say.", "abstained": True,
+                                         "citations": []})
+    assert judge("c", q, retrieved, abstained).phrase_f1 == 0.0
+    arabic = Question(id="q2", question="كم نقطة؟", lang="ar", answerable=True, gold_docs=("g",),
+                      evidence_any=("308",), answer_any=("308",))
+    r = judge("c", arabic, retrieved, short)
+    assert r.phrase_f1 is None and r.phrase_em is None
+    assert summarize([r])["phrase_f1"] is None

@@ -1,0 +1,64 @@
+"""The abstention curve on hand-made (support, answerable) pairs, and per configuration and language on judged
+results (the arithmetic is in the comments)."""
+
+import pytest
+
+from eval.abstention import SWEEP, CurvePoint, curve, curves, markdown, thresholds_in_use
+from eval.datasets import Question
+from eval.runner import judge
+from rag.settings import Settings
+from rag.types import Answer
+
+PAIRS = [(0.95, True), (0.85, True), (0.80, True), (0.72, True),  # answerable
+         (0.90, False), (0.79, False), (0.70, False)]  # unanswerable
+
+
+def test_each_point_counts_answers_at_or_above_and_abstentions_below_the_threshold():
+    points = curve(PAIRS, [0.70, 0.80, 0.90, 0.96])
+    # 0.70: all 4 answered; refused: none (0.70 is not below 0.70)
+    # 0.80: 0.95, 0.85, 0.80 answered → 3/4; refused 0.79, 0.70 → 2/3
+    # 0.90: 0.95 → 1/4; refused 0.79, 0.70 → 2/3 (0.90 itself is answered)
+    # 0.96: none answered; all 3 refused
+    assert [(p.answer_rate, p.abstain_rate) for p in points] == [
+        (1.0, 0.0), (0.75, pytest.approx(2 / 3)), (0.25, pytest.approx(2 / 3)), (0.0, 1.0)]
+    assert points[1].balanced == pytest.approx((0.75 + 2 / 3) / 2)
+
+
+def test_rates_are_monotone_along_the_sweep():
+    points = curve(PAIRS, SWEEP)
+    answered = [p.answer_rate for p in points]
+    refused = [p.abstain_rate for p in points]
+    assert answered == sorted(answered, reverse=True) and refused == sorted(refused)
+    assert SWEEP[0] == 0.70 and SWEEP[-1] == 0.95 and len(SWEEP) == 26
+
+
+def test_a_class_without_questions_is_unmeasured_not_zero():
+    only_answerable = curve([(0.9, True)], [0.8])[0]
+    assert only_answerable == CurvePoint(0.8, 1.0, None) and only_answerable.balanced is None
+    assert curve([], [0.8]) == [CurvePoint(0.8, None, None)]
+
+
+def _result(config: str, lang: str, answerable: bool, support: float, threshold: float):
+    q = Question(id=f"{lang}{support}", question="q", lang=lang, answerable=answerable,
+                 gold_docs=("g",) if answerable else ())
+    ans = Answer(answer="…", language=lang, abstained=support < threshold, citations=[], support=support,
+                 timings_ms={})
+    return judge(config, q, (), ans)
+
+
+def test_curves_are_split_by_configuration_and_question_language_with_the_point_in_use():
+    results = [_result("c", "en", True, 0.80, 0.78), _result("c", "en", False, 0.75, 0.78),
+               _result("c", "ar", True, 0.81, 0.82), _result("c", "ar", False, 0.90, 0.82)]
+    sweep, current = curves(results, {"en": 0.78, "ar": 0.82})
+    assert set(sweep["c"]) == {"en", "ar"}
+    # en at 0.78: the answerable 0.80 answered, the unanswerable 0.75 refused; ar at 0.82: neither
+    assert current["c"]["en"] == [CurvePoint(0.78, 1.0, 1.0)]
+    assert current["c"]["ar"] == [CurvePoint(0.82, 0.0, 0.0)]
+    table = "\n".join(markdown(sweep, current))
+    assert "| 0.75 | 1.000 | 0.000 | 1.000 | 0.000 |" in table  # ar answered/refused, then en, at 0.75
+    assert "| in use (ar 0.82, en 0.78) | 0.000 | 0.000 | 1.000 | 1.000 |" in table
+
+
+def test_the_thresholds_in_use_follow_the_settings():
+    assert thresholds_in_use(Settings(min_support=0.5)) == {"en": 0.5, "ar": 0.5}
+    assert thresholds_in_use(Settings(min_support_en=0.7))["en"] == 0.7
