@@ -26,8 +26,9 @@ class UnknownNameError(InputError):
 
 
 class IndexBusyError(StoreError):
-    """The index is owned by another process (`index.owner`): `owner` says which, when it is known."""
+    """The index is owned by another process (`index.owner`): `owner` says which, when it is known, and `url`
+    where it serves the index ("" when it is not a server)."""
 
-    def __init__(self, message: str, owner: object | None = None) -> None:
+    def __init__(self, message: str, owner: object | None = None, url: str = "") -> None:
         super().__init__(message)
-        self.owner = owner
+        self.owner, self.url = owner, url

@@ -65,7 +65,7 @@ class IndexLock:
         while not _try(f, fcntl.LOCK_SH):
             owner = self.owner()
             if owner is not None or time.monotonic() >= deadline:
-                raise IndexBusyError(self._busy(owner), owner)
+                raise IndexBusyError(self._busy(owner), owner, owner.url if owner else "")
             time.sleep(0.05)
         self.mode = "shared"
 
@@ -82,7 +82,7 @@ class IndexLock:
         while not _try(f, fcntl.LOCK_EX):
             holder = self.owner()
             if holder is not None:
-                raise IndexBusyError(self._busy(holder), holder)
+                raise IndexBusyError(self._busy(holder), holder, holder.url)
             if time.monotonic() >= deadline:
                 raise IndexBusyError(f"the index at {self.index_dir} is open in other `rag` processes (ask, search, "
                                      f"docs, eval) that did not finish within {wait:g} s")

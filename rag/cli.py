@@ -73,12 +73,10 @@ def _owned(settings: Settings, command: str, doc_id: str = "DOC_ID"):  # -> Know
         kb.claim(command, on_wait=lambda: print("rag: waiting for other rag processes reading the index to finish",
                                                 file=sys.stderr))
     except IndexBusyError as exc:
-        owner = exc.owner
-        url = getattr(owner, "url", "")
-        if url:
-            raise IndexBusyError(f"{exc}: {_through(url, command, doc_id)}, or stop the server and run this again",
-                                 owner) from None
-        raise IndexBusyError(f"{exc}; run this again when it has finished", owner) from None
+        if exc.url:
+            raise IndexBusyError(f"{exc}: {_through(exc.url, command, doc_id)}, or stop the server and run this "
+                                 "again", exc.owner, exc.url) from None
+        raise IndexBusyError(f"{exc}; run this again when it has finished", exc.owner) from None
     return kb
 
 
@@ -100,9 +98,8 @@ def _reader(settings: Settings):  # -> KnowledgeBase | RemoteIndex
     try:
         kb.store.warm_up()
     except IndexBusyError as exc:
-        url = getattr(exc.owner, "url", "")
-        if url:
-            return RemoteIndex(url, settings.api_key, str(settings.index_dir))
+        if exc.url:
+            return RemoteIndex(exc.url, settings.api_key, str(settings.index_dir))
         raise IndexBusyError(f"{exc}; ask again when it has finished", exc.owner) from None
     return kb
 
