@@ -54,14 +54,13 @@ def _ask_tab(gr: Any, kb: KnowledgeBase) -> dict[str, Any]:
 def _documents_tab(gr: Any, kb: KnowledgeBase) -> dict[str, Any]:
     on = documents.allowed(kb)
     counts = gr.Markdown(documents.summary(kb), elem_id="rag-doc-summary")
-    listing = gr.Dataframe(documents.table(kb), headers=documents.COLUMNS, interactive=False, wrap=True,
-                           elem_id="rag-doc-table")
+    listing = gr.Markdown(documents.table(kb), elem_id="rag-doc-table", sanitize_html=True)
     if not on:
         gr.Markdown(documents.DISABLED, elem_id="rag-doc-disabled")
     files = gr.File(label="Add articles: drop files here or click (.txt .md .html .json .jsonl, .gz too)",
                     file_count="multiple", file_types=documents.ACCEPTED, interactive=on, elem_id="rag-upload")
     with gr.Row():
-        doomed = gr.Dropdown(label="remove an article", choices=documents.choices(kb), interactive=on,
+        doomed = gr.Dropdown(label="remove an article", choices=documents.choices(kb), value=None, interactive=on,
                              elem_id="rag-remove-pick", scale=4)
         remove = gr.Button("Remove", variant="stop", interactive=on, elem_id="rag-remove", scale=1, min_width=90)
     report = gr.Markdown(elem_id="rag-doc-report")

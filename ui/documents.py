@@ -17,15 +17,22 @@ from typing import Any
 from index.errors import NotFoundError, RagError
 from index.loading import SUFFIXES
 from rag.kb import KnowledgeBase
+from ui.render import esc
 
-COLUMNS = ["title", "date", "source", "chunks", "id"]
+COLUMNS = ["title", "date", "source", "passages", "id"]
 DISABLED = ("Adding and removing articles need the server's API key: start it with `RAG_API_KEY=… rag serve` "
             "(the page then asks for the key), or use `rag ingest` / `rag remove`.")
 ACCEPTED = sorted(SUFFIXES | {s + ".gz" for s in SUFFIXES})
 
 
-def table(kb: KnowledgeBase) -> list[list[Any]]:
-    return [[d.title, d.date[:10], d.source, d.chunks, d.doc_id] for d in kb.docs()]
+def table(kb: KnowledgeBase) -> str:
+    """The archive as an HTML table (each cell reads in its own direction), for a Markdown component."""
+    head = "".join(f"<th>{c}</th>" for c in COLUMNS)
+    rows = "".join(f'<tr><td dir="auto">{esc(d.title)}</td><td>{esc(d.date[:10]) or "–"}</td>'
+                   f'<td dir="auto">{esc(d.source) or "–"}</td><td>{d.chunks}</td>'
+                   f'<td dir="ltr">{esc(d.doc_id)}</td></tr>' for d in kb.docs())
+    return (f'<div class="rag-docs-wrap"><table class="rag-docs"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")
 
 
 def sources(kb: KnowledgeBase) -> list[str]:
