@@ -37,12 +37,13 @@ class Step:
 
 
 def history_turns(chat: list[dict[str, Any]], *, max_turns: int, max_chars: int) -> list[Turn]:
-    """The chat (role/content dicts, our HTML) as plain turns, only the most recent within the limits."""
+    """The chat (role/content dicts, our HTML) as plain turns (answers without their [n] markers), only the most
+    recent within the limits."""
     def newest_first() -> Iterator[Turn]:
         for m in reversed(chat):
             role, content = m.get("role"), m.get("content")
             if role in ("user", "assistant") and isinstance(content, str):
-                text = re.sub(r"<[^>]+>", " ", content)
+                text = re.sub(r"<[^>]+>", " ", re.sub(r'<span class="rag-marks">.*?</span>', " ", content))
                 yield Turn(role=role, content=" ".join(_unescape(text).split()))
 
     return recent_history(newest_first(), max_turns=max_turns, max_chars=max_chars)

@@ -19,6 +19,7 @@ from index.arabic import language_of
 from rag.types import Answer, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
+TRAILING_MARKERS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
 LABELS = {
     "en": {"sources": "Sources", "passage": "show the whole passage", "article": "show the whole article",
            "undated": "undated", "unknown": "source not named", "link": "original"},
@@ -41,11 +42,19 @@ def linked_markers(escaped: str, turn: int) -> str:
 
 
 def lines_html(text: str, turn: int | None = None) -> str:
-    """One `<p dir="auto">` per line: an English lead and an Arabic quote each read in their own direction."""
+    """One `<p dir="auto">` per line, so an English lead and an Arabic quote each read in their own direction.
+    A sentence's markers lead its line (`.rag-marks`, linked when `turn` is given), so they stay in sight when
+    a phone shows only the first lines of a long sentence (ui.css)."""
     out = []
     for line in filter(None, (x.strip() for x in text.split("\n"))):
-        body = esc(line)
-        out.append(f'<p dir="auto">{linked_markers(body, turn) if turn is not None else body}</p>')
+        found = TRAILING_MARKERS.search(line)
+        if not found:
+            out.append(f'<p dir="auto">{esc(line)}</p>')
+            continue
+        marks = esc(found.group(1))
+        marks = linked_markers(marks, turn) if turn is not None else marks
+        out.append(f'<p dir="auto" class="rag-line"><span class="rag-marks">{marks}</span>'
+                   f'<span class="rag-text">{esc(line[:found.start()])}</span></p>')
     return "".join(out)
 
 

@@ -74,8 +74,8 @@ def test_a_long_chat_keeps_only_its_most_recent_turns_within_the_limits():
     chat = [m for i in range(40) for m in ({"role": "user", "content": f"question {i}?"},
                                            {"role": "assistant", "content": shown})]
     turns = history_turns(chat, max_turns=50, max_chars=40_000)
-    assert len(turns) == 50 and turns[-1].content == "From 1 article: x [1]" and turns[0].content == "question 15?"
-    assert [t.content for t in history_turns(chat, max_turns=50, max_chars=66)][::2] == ["question 38?", "question 39?"]
+    assert len(turns) == 50 and turns[-1].content == "From 1 article: x" and turns[0].content == "question 15?"
+    assert [t.content for t in history_turns(chat, max_turns=50, max_chars=62)][::2] == ["question 38?", "question 39?"]
 
 
 def test_ask_json_is_the_api_answer_with_named_filters(kb):

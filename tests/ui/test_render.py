@@ -19,7 +19,8 @@ def answer(text: str, citations: list[Citation], language: str = "en", abstained
 def test_markers_link_to_their_cards_and_each_line_reads_in_its_own_direction():
     html = answer_html(answer("From 1 article:\nالجملة المقتبسة هنا. [1]", [citation()]), turn=3)
     assert '<a class="rag-cite" href="#rag-src-3-1">[1]</a>' in html
-    assert html.count('<p dir="auto">') == 2 and 'class="rag-answer" dir="ltr"' in html
+    assert html.count('<p dir="auto"') == 2 and 'class="rag-answer" dir="ltr"' in html
+    assert '<span class="rag-marks"><a class="rag-cite"' in html  # the marker leads its line: in sight on a phone
     assert 'id="rag-src-3-1"' in panel_html([(3, answer("x [1]", [citation()]))])
 
 

@@ -2,7 +2,8 @@
 // allows inline scripts but not eval, so this is plain DOM code):
 // - the question box reads Arabic right-to-left as it is typed (dir="auto");
 // - a new question is scrolled to the top of the chat (of the page on a phone), so its answer grows in view;
-// - a click on [n] in an answer shows that answer's sources and brings card n into view, flashing it.
+// - a click on [n] in an answer shows that answer's sources and brings card n into view, flashing it;
+// - on a phone, a tap on a shortened answer line shows it whole.
 (function () {
   "use strict";
   var questions = 0;
@@ -59,7 +60,9 @@
 
   document.addEventListener("click", function (e) {
     var link = e.target.closest && e.target.closest("a.rag-cite");
-    if (link && showCard(link.getAttribute("href"))) e.preventDefault();
+    if (link && showCard(link.getAttribute("href"))) { e.preventDefault(); return; }
+    var line = e.target.closest && e.target.closest(".rag-answer .rag-line");
+    if (line) line.classList.toggle("rag-open");  // a phone shows a long sentence's first lines until tapped
   }, true);
 
   new MutationObserver(onChange).observe(document.documentElement, { childList: true, subtree: true });
