@@ -58,5 +58,6 @@ class AccessLog:
 
 def configure(level: str = "info", *, questions: bool = False) -> None:
     """Log lines to stderr from `level` up (debug, info, warning, error); `questions`: log each question too."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level.upper())
     QUESTIONS.setLevel(logging.INFO if questions else logging.WARNING)

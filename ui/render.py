@@ -5,6 +5,7 @@ Chatbot sanitisers keep (ids, classes, `dir`, `<details>`, `<mark>`, links to `#
 scripts: ui/assets/ui.js adds the behaviour). Direction is set per line and per card (`dir="auto"` for lines
 that mix an English lead with Arabic quotes), never once for the page.
 
+Each answer's sources are one collapsible list (`<details open>`: folded away on a phone with a tap).
 Ids: answer `t`'s marker [n] links to `#rag-src-t-n`, which sits in the card of that citation inside the panel
 section `#rag-turn-t`. Citations quoting the same passage share one card, with a highlight for each quote.
 """
@@ -140,7 +141,8 @@ def turn_html(result: Answer, turn: int, current: bool, articles: dict[str, str]
     body = "".join(card_html(k, turn, language, articles.get(k.first.doc_id, "")) for k in found)
     head = f'{LABELS[language]["sources"]} <span class="rag-count">({len(found)})</span>'
     return (f'<section id="rag-turn-{turn}" class="rag-turn{" rag-current" if current else ""}" dir="{d}">'
-            f'<h3 class="rag-panel-head" dir="{d}">{head}</h3>{body}</section>')
+            f'<details open class="rag-list"><summary class="rag-panel-head" dir="{d}">{head}</summary>{body}'
+            f'</details></section>')
 
 
 def panel_html(answered: list[tuple[int, Answer]], articles: dict[str, str] | None = None) -> str:

@@ -2,6 +2,7 @@
 does not serve), and the official openai client over HTTP."""
 
 import io
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -200,3 +201,23 @@ def test_each_request_is_logged_in_one_line_without_the_key_or_the_question(tmp_
     assert not any("s3cret" in line or QUESTION in line for line in access)
     questions = [r.getMessage() for r in caplog.records if r.name == "rag.questions"]
     assert questions == [f"/api/ask question: {QUESTION}"]  # only once asked for
+
+
+@pytest.mark.parametrize("level,logged", [("info", True), ("warning", False)])
+def test_the_log_level_decides_whether_requests_are_logged(level, logged):
+    import subprocess
+    import sys
+
+    script = f"""
+import tests.conftest, tempfile, pathlib
+from fastapi.testclient import TestClient
+from rag.access_log import configure
+from rag.api import create_app
+from tests.rag.conftest import make_kb
+configure({level!r})
+TestClient(create_app(make_kb(pathlib.Path(tempfile.mkdtemp()))), base_url="http://localhost").get("/api/health")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert ('rag.access: testclient "GET /api/health" 200' in out.stderr) == logged

@@ -146,6 +146,10 @@ def test_phone_shows_the_answer_and_its_sources_on_one_screen_without_sideways_s
     ask(page, ARABIC, 1)
     assert in_view(page, "#rag-chat .rag-q") and in_view(page, "#rag-chat .rag-answer")
     assert in_view(page, "#rag-turn-1 .rag-panel-head")  # the sources start on the same screen, under it
+    page.locator("#rag-turn-1 .rag-panel-head").click()  # a collapsible list: folded, then open again
+    assert not page.locator("#rag-turn-1 .rag-card").first.is_visible()
+    page.locator("#rag-turn-1 .rag-panel-head").click()
+    assert page.locator("#rag-turn-1 .rag-card").first.is_visible()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "phone-answer.png"))
     assert page.evaluate("window.cspViolations") == [] and page.elsewhere == []

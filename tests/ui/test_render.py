@@ -40,7 +40,8 @@ def test_a_card_shows_title_source_date_and_the_whole_passage_and_article_on_dem
                       articles={"d1": "العنوان\n\n" + PASSAGE})
     assert "عنوان" in card and "العربية.نت" in card and "2016-07-19" in card
     assert 'href="https://example.org/a?x=1&amp;y=2"' in card
-    assert card.count("<details") == 2 and "show the whole passage" in card and "show the whole article" in card
+    assert card.count('<details class="rag-more">') == 2
+    assert "show the whole passage" in card and "show the whole article" in card
     assert 'class="rag-card" dir="rtl"' in card
 
 
@@ -61,3 +62,8 @@ def test_an_abstention_is_drawn_differently_and_has_no_sources():
     assert "rag-abstained" in html and "rag-cite" not in html
     assert "rag-card" not in panel_html([(1, answer("The articles in the archive do not say.", [], abstained=True))])
     assert (direction("أين سرت؟"), direction("Where is Sirte?")) == ("rtl", "ltr")
+
+
+def test_each_answers_sources_are_one_collapsible_list_under_their_heading():
+    panel = panel_html([(1, answer("a [1]", [citation()], "ar"))])
+    assert '<details open class="rag-list"><summary class="rag-panel-head" dir="rtl">المصادر' in panel

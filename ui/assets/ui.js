@@ -51,6 +51,7 @@
     if (!section || !anchor) return false;
     document.querySelectorAll(".rag-turn.rag-current").forEach(function (s) { s.classList.remove("rag-current"); });
     section.classList.add("rag-current");
+    section.querySelectorAll("details.rag-list").forEach(function (d) { d.open = true; });
     var card = anchor.closest(".rag-card") || anchor;
     card.scrollIntoView({ block: "nearest", behavior: "smooth" });
     card.classList.add("rag-flash");
