@@ -6,6 +6,9 @@ records, a JSONL file one record per line, read line by line. Records carry `tex
 `title`, `date`, `url`, `source` under names set by a `FieldMap` (preset `ant` for the ANT corpus:
 docno, title, time, url, src).
 
+Metadata for a text file can sit beside it in `name.meta.json` (`index.metadata`: title, date, source, url);
+without a source there, the outlet the text names (`«… لـ"العربية.نت"»`) is taken.
+
 Everything that goes wrong is yielded as a `Failure` naming the file (or line, or record) and the
 reason, so one bad file or line never stops a batch. Elsewhere: which files a folder holds and why
 others are skipped (`index.finding`), safe reading and the size limits (`index.reading`), encodings
@@ -17,7 +20,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,7 +34,8 @@ from index.decoding import utf16_encoding
 from index.errors import InputError
 from index.finding import SUFFIXES as SUFFIXES  # re-exported: ingest and the API use them from here
 from index.finding import base_suffix, shown
-from index.finding import iter_files as iter_files
+from index.finding import iter_files as _iter_files
+from index.metadata import find_outlet, is_sidecar, read_sidecar, sidecar_of
 from index.reading import MB, Limits, iter_lines, open_stream, read_limited
 from index.types import Document, Failure
 
@@ -71,8 +75,8 @@ def make_document(doc_id: str, original: str, *, title: str = "", date: object =
     title = " ".join(str(title or "").split()) or headline(text) or _opening(text)
     iso = parse_date(date) or find_date(text)
     return Document(doc_id=doc_id, text=text, original=original, offsets=tuple(offsets), title=title,
-                    date=iso, source=str(source or ""), url=str(url or ""), language=language_of(text),
-                    origin=origin)
+                    date=iso, source=str(source or "") or find_outlet(text), url=str(url or ""),
+                    language=language_of(text), origin=origin)
 
 
 def _opening(text: str, max_chars: int = 80) -> str:
@@ -127,6 +131,19 @@ def _file_id(path: Path) -> str:
     return " ".join(_NOT_ID.sub("-", _stem(path)).split()).strip(" -")
 
 
+def iter_files(paths: Iterable[Path]) -> Iterator[Path | Failure]:
+    """`index.finding.iter_files`, less the metadata sidecars of articles found (they are read with them);
+    a sidecar without its article is reported."""
+    for item in _iter_files(paths):
+        if isinstance(item, Path) and is_sidecar(item):
+            stem = item.name[: -len(".meta.json")]
+            if not any(item.with_name(stem + s + gz).is_file() for s in (".txt", ".md", ".html", ".htm")
+                       for gz in ("", ".gz")):
+                yield Failure(shown(item), f"metadata file without its article ({stem}.txt, .md or .html)")
+            continue
+        yield item
+
+
 def load_file(path: Path, fields: FieldMap = FieldMap(), limits: Limits | None = None) -> Iterator[Document | Failure]:
     """The documents in one file, and a Failure for each part that cannot be used.
 
@@ -156,7 +173,12 @@ def _load(path: Path, origin: str, fields: FieldMap, limits: Limits) -> Iterator
     title = ""
     if suffix in (".html", ".htm"):
         title, text = html_to_text(text)
-    yield _too_long(text, origin, limits) or _checked(make_document(_file_id(path), text, title=title, origin=origin))
+    meta = read_sidecar(path)
+    if meta.get("date") and not parse_date(meta["date"]):
+        raise InputError(f"{sidecar_of(path).name}: date {meta['date']!r} is not a date (use YYYY-MM-DD)")
+    yield _too_long(text, origin, limits) or _checked(make_document(
+        _file_id(path), text, title=meta.get("title") or title, date=meta.get("date", ""),
+        source=meta.get("source", ""), url=meta.get("url", ""), origin=origin))
 
 
 def _too_long(text: str, origin: str, limits: Limits) -> Failure | None:

@@ -7,13 +7,9 @@ need it (and are refused when no key is configured), because they change what ev
 
 from __future__ import annotations
 
-import json
 import tempfile
-import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -25,15 +21,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from index.errors import InputError, ModelError, NotFoundError, RagError, StoreError
 from index.loading import SUFFIXES
 from rag import __version__
+from rag.access_log import AccessLog, log_question
+from rag.api_docs import add_docs
 from rag.guard import HostGuard, RequestGuard, bearer, key_refusal
 from rag.kb import KnowledgeBase
-from rag.query import MAX_QUESTION_CHARS as MAX_QUESTION
+from rag.openai_chat import MODEL_ID as MODEL_ID  # re-exported
+from rag.openai_chat import ChatRequest, completion, stream
 from rag.query import history_problem
 from rag.registry import RETRIEVERS
 from rag.retrieval import Filters, check_date
 from rag.types import Answer, DocumentEntry, SearchHit, Turn
 
-MODEL_ID = "arabic-news-rag"
+LIST_DOCUMENTS = "GET /api/documents lists them"
 
 
 class ApiError(Exception):
@@ -60,7 +59,8 @@ class FilterModel(BaseModel):
         return Filters(self.date_from, self.date_to, tuple(self.sources), tuple(self.doc_ids))
 
 
-Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION)]
+# Checked by `rag.query.check_question` when asked (empty, too long, no words: 400), as the CLI and the UI do.
+Question = Annotated[str, Field(description="the question, in English or Arabic")]
 
 
 class AskRequest(BaseModel):
@@ -85,42 +85,20 @@ class SearchRequest(BaseModel):
             raise ValueError(str(exc)) from None
 
 
-class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[dict[str, Any]] | None = ""
-
-    def text(self) -> str:
-        if isinstance(self.content, list):
-            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
-        return self.content or ""
-
-
-class ChatRequest(BaseModel):
-    model: str = MODEL_ID
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
-
-
-def sources_text(result: Answer) -> str:
-    if not result.citations:
-        return ""
-    lines = [f"[{c.n}] {c.title} ({', '.join(x for x in (c.source, c.date[:10], c.doc_id) if x)})"
-             for c in result.citations]
-    return "\n\nSources:\n" + "\n".join(lines)
-
-
 def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
     """The API alone (`/` redirects to `home`); the chat UI is mounted on it by the layer above."""
     settings = kb.settings
-    app = FastAPI(title="Arabic news RAG", version=__version__,
+    app = FastAPI(title="Arabic news RAG", version=__version__, docs_url=None, redoc_url=None,
                   description="Questions over an archive of Arabic news, answered with checkable citations.")
+    add_docs(app)  # Swagger UI and ReDoc from local assets: they work offline
 
     app.add_middleware(RequestGuard, settings=settings)
     # Starlette's own CORS middleware, which is also what makes the mounted Gradio app drop its CORS headers
     # (it echoes any origin, with credentials, to a server reached by a non-localhost name).
     app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=True,
                        allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
-    app.add_middleware(HostGuard, settings=settings)  # added last: runs first
+    app.add_middleware(HostGuard, settings=settings)
+    app.add_middleware(AccessLog)  # added last: runs first, so refusals are logged too
 
     def require_key(request: Request) -> None:
         problem = key_refusal(settings, bearer(request.headers))
@@ -188,11 +166,13 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
 
     @app.post("/api/ask", dependencies=auth)
     def ask(req: AskRequest) -> Answer:
+        log_question("/api/ask", req.question)
         return kb.ask(req.question, history=check_history(req.history), top_k=req.top_k,
                       filters=req.filters.to_filters() if req.filters else None)
 
     @app.post("/api/search", dependencies=auth)
     def search(req: SearchRequest) -> dict[str, list[SearchHit]]:
+        log_question("/api/search", req.question)
         hits = kb.search(req.question, top_k=req.top_k, mode=req.mode,
                          filters=req.filters.to_filters() if req.filters else None)
         return {"hits": [SearchHit.of(h) for h in hits]}
@@ -224,7 +204,10 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
 
     @app.delete("/api/documents/{doc_id}", dependencies=[Depends(require_key_always)])
     def delete(doc_id: str) -> dict[str, Any]:
-        return {"doc_id": doc_id, "chunks_removed": kb.remove(doc_id)}
+        try:
+            return {"doc_id": doc_id, "chunks_removed": kb.remove(doc_id)}
+        except NotFoundError as exc:
+            raise ApiError(404, f"{exc} ({LIST_DOCUMENTS})", "not_found_error") from None
 
     @app.get("/v1/models", dependencies=auth)
     def models() -> dict[str, Any]:
@@ -234,47 +217,17 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
     def chat(req: ChatRequest) -> dict[str, Any] | StreamingResponse:
         if req.model != MODEL_ID:
             raise ApiError(404, f"model {req.model!r} not found (available: {MODEL_ID})", code="model_not_found")
-        turns = [Turn(role=m.role, content=m.text()) for m in req.messages if m.role in ("user", "assistant")]
+        turns = req.turns()
         if not turns or turns[-1].role != "user":
             raise ApiError(400, "the last message must be the user's question")
         question, history = turns[-1].content, check_history(turns[:-1])
-        cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        log_question("/v1/chat/completions", question)
+
+        def count(text: str) -> int:
+            return kb.embedder.count_tokens([text])[0] if text else 0
+
         if req.stream:
-            events = kb.ask_stream(question, history=history)
-            return StreamingResponse(_stream(cid, created, events), media_type="text/event-stream")
-        result = kb.ask(question, history=history)
-        content = result.answer + sources_text(result)
-        citations = [c.model_dump() for c in result.citations]
-        return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": content}}],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "citations": citations, "abstained": result.abstained, "language": result.language}
+            return StreamingResponse(stream(req, kb.ask_stream(question, history=history), count),
+                                     media_type="text/event-stream")
+        return completion(req, kb.ask(question, history=history), count)
     return app
-
-
-def _stream(cid: str, created: int, events: Iterator[tuple[str, str] | Answer]) -> Iterator[str]:
-    """OpenAI-style chunks: the answer as each checked sentence is ready, then its sources and citations.
-
-    Content deltas carry checked text only, so a client that appends them ends up with exactly the checked
-    answer. The sentence the local model is still writing rides along token by token in a `draft` field
-    beside an empty delta (the whole sentence so far, for a live preview; standard clients ignore it).
-    """
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
-
-    yield chunk({"role": "assistant", "content": ""})
-    try:
-        for event in events:
-            if isinstance(event, Answer):
-                yield chunk({"content": sources_text(event)})
-                yield chunk({}, "stop", citations=[c.model_dump() for c in event.citations])
-            elif event[0] == "text":
-                yield chunk({"content": event[1]})
-            else:
-                yield chunk({}, draft=event[1])
-    except RagError as exc:
-        yield f"data: {json.dumps({'error': {'message': str(exc), 'type': 'server_error'}})}\n\n"
-    yield "data: [DONE]\n\n"

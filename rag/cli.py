@@ -197,7 +197,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print("\nSources:")
     for c in result.citations:
         where = ", ".join(x for x in (c.source, c.date[:10], c.doc_id) if x)
-        print(f"[{c.n}] {c.title} ({where}; chars {c.start}-{c.end})\n    «{c.quote}»")
+        quoted = "" if c.quote.strip() in result.answer else f"\n    «{c.quote}»"  # already in the answer: once
+        print(f"[{c.n}] {c.title} ({where}; chars {c.start}-{c.end}){quoted}")
     return 0
 
 

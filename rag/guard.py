@@ -8,8 +8,9 @@ address: a page whose name an attacker re-points at this machine (DNS rebinding)
 the server has none), and when its declared `Content-Length` is over `RAG_MAX_UPLOAD_MB` plus room for the
 multipart framing (413), so a client declaring 500 MB gets its answer in milliseconds instead of streaming to
 disk. A body without a declared length (chunked) is counted as it arrives and cut off with a 413 at the same
-limit. Every other body (JSON for `/api` and `/v1`, Gradio's under `/ui`) is held to `RAG_MAX_BODY_MB` the
-same way, so no request is parsed, or spooled, before its size is known to be sane.
+limit; so is a file uploaded from the page (`/ui/gradio_api/upload`). Every other body (JSON for `/api` and
+`/v1`, Gradio's under `/ui`) is held to `RAG_MAX_BODY_MB` the same way, so no request is parsed, or spooled,
+before its size is known to be sane.
 
 The key rule lives here (`key_refusal`) and the API's dependencies use it too, so both say the same. Left
 out: the checks of what a body holds (the endpoints' models) and each file's own limit (the upload handler).
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rag.settings import Settings
 
 UPLOAD_PATH = "/api/documents"
+UI_UPLOAD_PATH = "/ui/gradio_api/upload"  # the chat page's file uploads (its Documents tab): the upload limit too
 MULTIPART_ROOM = 64 * 1024  # part headers and boundaries around the files of one upload
 
 
@@ -118,7 +120,7 @@ class RequestGuard:
 
     def _limit(self, scope: Scope) -> tuple[int, str]:
         """(bytes, what the 413 says) for this request's body."""
-        if self._is_upload(scope):
+        if self._is_upload(scope) or scope["method"] == "POST" and scope["path"].rstrip("/") == UI_UPLOAD_PATH:
             mb = self.settings.max_upload_mb
             return int(mb * 2**20) + MULTIPART_ROOM, f"the upload is larger than {mb:g} MB (RAG_MAX_UPLOAD_MB)"
         mb = self.settings.max_body_mb

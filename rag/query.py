@@ -15,7 +15,6 @@ generator, so the question is embedded once, upstream (as haystack's retrievers 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -98,18 +97,13 @@ def build_query(question: str, embedder: Embedder, *, history: Sequence[Turn] = 
                  vector=vectors[0], text_vector=vectors[-1])
 
 
-_FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|و|وماذا|وما|وهل|وكم|وأين|ومن|ومتى)\b|"
-    r"\b(he|she|they|him|her|them|his|their|its|it|this|that|these|those|there|then)\b|"
-    r"(هو|هي|هم|ذلك|تلك|هذا|هذه|هناك|عنه|عنها|عنهم|له|لها|لهم)(\s|$|[؟?.])",
-    re.IGNORECASE,
-)
-
-
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """A follow-up ("and what did he announce?") is searched together with the previous question."""
+    """A follow-up ("and what did he announce?") is searched together with the previous question; a new
+    question, however short, alone (`rag.follow_up.is_follow_up`)."""
+    from rag.follow_up import is_follow_up
+
     previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-    if previous and (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
+    if previous and is_follow_up(question):
         return f"{previous} {question}"
     return question
 

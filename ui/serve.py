@@ -30,11 +30,18 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000)")
     p.add_argument("--no-ui", action="store_true", help="serve only the API")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info",
+                   help="info (default): one line per request (method, path, status, ms); warning: problems only")
+    p.add_argument("--log-questions", action="store_true",
+                   help="also log the text of every question asked (off by default: questions can be sensitive)")
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from rag.access_log import configure
+
+    configure(args.log_level, questions=args.log_questions)
     if args.host:  # the name given here is one the server answers to (rag.guard.HostGuard)
         settings = settings.model_copy(update={"host": args.host})
     host, port = settings.host, args.port or settings.port
@@ -46,7 +53,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     ui = "" if args.no_ui else f"chat UI http://{host}:{port}/ui/ · "
     print(f"serving: {ui}API http://{host}:{port}/api · OpenAI-compatible http://{host}:{port}/v1 · "
           f"docs http://{host}:{port}/docs", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=False)  # ours: rag.access_log
     return 0
 
 

@@ -318,3 +318,83 @@ def test_jsonl_in_any_supported_encoding_is_read_line_by_line(tmp_path, encoding
     p = tmp_path / "recs.jsonl"
     p.write_bytes("\n".join(rows).encode(encoding))
     assert [d.doc_id for d in _docs(p) if isinstance(d, Document)] == ["r0", "r1", "r2"]
+
+
+def _with_sidecar(tmp_path: Path, meta: object, name: str = "story.txt", text: str = ARABIC) -> Path:
+    article = tmp_path / name
+    article.write_text(text, encoding="utf-8")
+    (tmp_path / "story.meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return article
+
+
+def test_a_sidecar_sets_title_date_source_and_url_over_what_the_text_says(tmp_path):
+    article = _with_sidecar(tmp_path, {"title": "خبر الصحراء", "date": "2017-02-14", "source": "الجزيرة",
+                                       "url": "https://example.org/a", "note": "for people; ignored"})
+    [doc] = _docs(article)
+    assert (doc.title, doc.date, doc.source, doc.url) == ("خبر الصحراء", "2017-02-14", "الجزيرة", "https://example.org/a")
+    assert doc.text.startswith("عنوان الخبر")  # the article's text is untouched
+
+
+def test_a_sidecar_is_read_with_its_article_and_never_as_an_article(tmp_path):
+    _with_sidecar(tmp_path, {"source": "الجزيرة"}, name="story.txt.gz", text="")
+    (tmp_path / "story.txt.gz").write_bytes(gzip.compress(ARABIC.encode()))
+    (tmp_path / "orphan.meta.json").write_text('{"title": "x"}', encoding="utf-8")
+    found = list(iter_files([tmp_path]))
+    assert [p.name for p in found if isinstance(p, Path)] == ["story.txt.gz"]
+    [orphan] = [f for f in found if isinstance(f, Failure)]
+    assert orphan.origin.endswith("orphan.meta.json") and "without its article" in orphan.reason
+    [doc] = _docs(tmp_path / "story.txt.gz")
+    assert doc.source == "الجزيرة"
+
+
+@pytest.mark.parametrize("meta,reason", [
+    ("{not json", "story.meta.json is not JSON"),
+    (["a list"], "must hold a JSON object"),
+    ({"date": 2017}, "date must be text"),
+    ({"date": "last Tuesday"}, "'last Tuesday' is not a date"),
+])
+def test_an_unusable_sidecar_is_its_articles_failure_naming_the_sidecar(tmp_path, meta, reason):
+    article = tmp_path / "story.txt"
+    article.write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "story.meta.json").write_text(meta if isinstance(meta, str) else json.dumps(meta), encoding="utf-8")
+    [failure] = _docs(article)
+    assert isinstance(failure, Failure) and reason in failure.reason
+
+
+def test_editing_a_sidecar_updates_the_stored_article_on_the_next_ingest(tmp_path, store, fake_embedder):
+    from index.ingest import ingest
+
+    (tmp_path / "in").mkdir()
+    article = _with_sidecar(tmp_path / "in", {"source": "أ"})
+
+    def run():
+        return ingest([article.parent], store=store, embedder=fake_embedder, counter=fake_embedder,
+                      embedder_name=fake_embedder.name)
+
+    assert run().added == ["story"]
+    assert run().unchanged == ["story"]
+    (article.parent / "story.meta.json").write_text('{"source": "ب", "date": "2016-05-01"}', encoding="utf-8")
+    assert run().updated == ["story"]
+    info = store.doc_info("story")
+    assert (info.source, info.date) == ("ب", "2016-05-01")
+
+
+def test_the_outlet_the_text_names_becomes_the_source_when_nothing_else_sets_it(tmp_path):
+    said = "عنوان\n\nوقال مسؤول محلي، فضل عدم ذكر اسمه، لـ\"الوسط.نت\" إن الطريق أغلق أمس."
+    credited = "عنوان\n\nأغلقت السلطات الطريق الساحلي أمس.\n\nالمصدر: وكالة الأنباء الليبية"
+    affiliated = "عنوان\n\nوبحسب مصادر تابعة لـ\"غرفة العمليات\" فإن الطريق أغلق."
+    for name, text in (("said", said), ("credited", credited), ("affiliated", affiliated)):
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    assert [_docs(tmp_path / f"{n}.txt")[0].source for n in ("said", "credited", "affiliated")] == [
+        "الوسط.نت", "وكالة الأنباء الليبية", ""]
+
+
+def test_the_seed_articles_carry_titles_sources_and_what_dates_their_texts_give():
+    from tests.conftest import ARTICLES
+
+    docs = {d.doc_id: d for p in iter_files([ARTICLES]) for d in load_file(p)}
+    assert len(docs) == 5 and all(isinstance(d, Document) for d in docs.values())
+    assert {k[:3]: d.source for k, d in docs.items()} == {
+        "000": "العربية.نت", "001": "", "002": "العربية.نت", "003": "بوابة الحركات الإسلامية", "004": "وكالة فرانس برس"}
+    assert docs["003_3c966266f86ced41"].date == "2016-07-19"
+    assert not any(d.title.endswith("…") or d.title.startswith("وبحسب") for d in docs.values())  # no clipped sentence

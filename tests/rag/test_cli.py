@@ -121,7 +121,10 @@ def test_ask_says_plainly_when_the_archive_does_not_hold_the_answer(env):
     assert ar["abstained"] and ar["language"] == "ar" and ar["citations"] == []
 
 
-def test_ask_plain_output_lists_numbered_sources(env):
-    out = rag("ask", "أين نفذ الطيران الأميركي غاراته في أغسطس الماضي؟", env=env)
+def test_ask_plain_output_lists_numbered_sources_and_prints_each_quote_once(env):
+    question = "أين نفذ الطيران الأميركي غاراته في أغسطس الماضي؟"
+    out = rag("ask", question, env=env)
     assert out.returncode == 0 and "Sources:" in out.stdout and "[1] " in out.stdout
     assert out.stdout.splitlines()[0].startswith("من ")
+    quotes = [c["quote"] for c in json.loads(rag("ask", question, "--json", env=env).stdout)["citations"]]
+    assert quotes and all(out.stdout.count(q) == 1 for q in quotes)
