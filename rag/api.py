@@ -1,4 +1,4 @@
-"""The HTTP API: `/api` (our JSON), `/v1` (OpenAI-compatible chat), OpenAPI docs at `/docs`.
+"""The HTTP API: `/api` (our JSON), `/v1` (OpenAI-compatible chat and embeddings), OpenAPI docs at `/docs`.
 
 Every error is JSON `{"error": {"message", "type"}}` with a fitting status and no traceback. With
 `RAG_API_KEY` set, `/api` and `/v1` need `Authorization: Bearer <key>`; uploads and deletes always
@@ -27,6 +27,7 @@ from rag.guard import HostGuard, RequestGuard, bearer, key_refusal
 from rag.kb import KnowledgeBase
 from rag.openai_chat import MODEL_ID as MODEL_ID  # re-exported
 from rag.openai_chat import ChatRequest, completion, stream
+from rag.openai_embeddings import EmbeddingRequest, embed_sides, embedding_response
 from rag.query import history_problem
 from rag.registry import RETRIEVERS
 from rag.retrieval import Filters, check_date
@@ -212,6 +213,15 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
     @app.get("/v1/models", dependencies=auth)
     def models() -> dict[str, Any]:
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "local"}]}
+
+    @app.post("/v1/embeddings", dependencies=auth)
+    def embeddings(req: EmbeddingRequest) -> dict[str, Any]:
+        texts = req.texts()
+        if isinstance(texts, str):
+            raise ApiError(413 if "at most" in texts else 400, texts)
+        vectors = embed_sides(kb.embedder, texts, req.input_type)
+        tokens = sum(kb.embedder.count_tokens(texts))
+        return embedding_response(req.model, vectors, tokens, req.encoding_format)
 
     @app.post("/v1/chat/completions", dependencies=auth, response_model=None)
     def chat(req: ChatRequest) -> dict[str, Any] | StreamingResponse:

