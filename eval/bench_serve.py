@@ -26,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eval import soak  # noqa: E402
 from eval.datasets import SEED_QUESTIONS, arcd, load_questions  # noqa: E402
 
 
@@ -36,20 +37,10 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
+    """The seed articles ingested into the benchmark's own index, then `rag serve` on it (soak's starter)."""
     env = dict(os.environ, RAG_INDEX_DIR=str(ROOT / ".rag/eval/serve"), RAG_COLLECTION="serve")
-    rag = str(Path(sys.executable).parent / "rag")
-    subprocess.run([rag, "ingest"], env=env, check=True, capture_output=True)
-    proc = subprocess.Popen([rag, "serve", "--port", str(port), "--no-ui"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit("server did not come up within 120 s")
+    subprocess.run([str(Path(sys.executable).parent / "rag"), "ingest"], env=env, check=True, capture_output=True)
+    return soak.start_server(env, port)
 
 
 def load(url: str, clients: int, per_client: int, questions: list[str], offset: int = 0) -> dict[str, float]:

@@ -25,6 +25,7 @@ import numpy as np
 from index.arabic import language_of
 from index.embedding import Embedder
 from index.errors import InputError
+from rag.follow_up import is_follow_up
 from rag.types import Language, Turn
 
 MAX_QUESTION_CHARS = 4000  # longer input is refused by the CLI, the API and the UI alike
@@ -100,8 +101,6 @@ def build_query(question: str, embedder: Embedder, *, history: Sequence[Turn] = 
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     """A follow-up ("and what did he announce?") is searched together with the previous question; a new
     question, however short, alone (`rag.follow_up.is_follow_up`)."""
-    from rag.follow_up import is_follow_up
-
     previous = next((t.content for t in reversed(history) if t.role == "user"), "")
     if previous and is_follow_up(question):
         return f"{previous} {question}"
