@@ -211,6 +211,34 @@ class ChromaStore:
         self.warm_up()
         return sorted((_doc_info(i, m) for i, m in _pages(self._docs, include=["metadatas"])), key=lambda d: d.doc_id)
 
+    def copies(self, doc_ids: list[str]) -> dict[str, list[DocInfo]]:
+        """The near-duplicate copies folded into each of `doc_ids` (those that have any), by date then id."""
+        self.warm_up()
+        if not doc_ids:
+            return {}
+        got = self._docs.get(where={"copy_of": {"$in": list(doc_ids)}}, include=["metadatas"])
+        found: dict[str, list[DocInfo]] = {}
+        for info in sorted((_doc_info(i, m) for i, m in zip(got["ids"], got["metadatas"])),
+                           key=lambda d: (d.date, d.doc_id)):
+            found.setdefault(info.copy_of, []).append(info)
+        return found
+
+    def originals(self, doc_ids: list[str]) -> dict[str, str]:
+        """The original text of each registered document of `doc_ids` (a copy's too: it has no chunks)."""
+        self.warm_up()
+        got = self._docs.get(ids=list(doc_ids), include=["documents"]) if doc_ids else {"ids": [], "documents": []}
+        return {i: text or "" for i, text in zip(got["ids"], got["documents"])}
+
+    def put_signatures(self, signatures: dict[str, str]) -> None:
+        """Add signatures to entries written before they were kept (what readers are shown does not change)."""
+        if not signatures:
+            return
+        self.warm_up()
+        ids = list(signatures)
+        for i in range(0, len(ids), _PAGE):
+            page = ids[i : i + _PAGE]
+            self._docs.update(ids=page, metadatas=[{"minhash": signatures[d]} for d in page])
+
     def put_docs(self, entries: list[Registration]) -> None:
         """Register documents in one write, after their chunks are stored: from here on readers see them."""
         if not entries:
@@ -320,7 +348,9 @@ def _doc_info(doc_id: str, meta: dict[str, Any]) -> DocInfo:
     return DocInfo(doc_id=doc_id, title=str(meta.get("title", "")), date=str(meta.get("date", "")),
                    source=str(meta.get("source", "")), url=str(meta.get("url", "")),
                    chunks=int(meta.get("chunks", 0)), doc_hash=str(meta.get("doc_hash", "")),
-                   language=str(meta.get("language", "")), origin=str(meta.get("origin", "")))
+                   language=str(meta.get("language", "")), origin=str(meta.get("origin", "")),
+                   copy_of=str(meta.get("copy_of", "")), copy_of_hash=str(meta.get("copy_of_hash", "")),
+                   minhash=str(meta.get("minhash", "")))
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:

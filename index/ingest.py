@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ import numpy as np
 
 from index.chunking import TokenCounter, chunk_document, sentence_id
 from index.embedding import Embedder
-from index.loading import FieldMap, iter_files, load_file
+from index.loading import FieldMap, iter_files, load_file, make_document
+from index.near_duplicates import LshIndex, decode, encode, signature
 from index.store import IngestStore, Registration
 from index.types import Chunk, DocInfo, Document, Failure
 
@@ -40,10 +42,12 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     chunks_embedded: int = 0
+    folded: dict[str, str] = field(default_factory=dict)  # near-duplicate copy → the document stored in full
+    promoted: list[str] = field(default_factory=list)  # copies stored in full again (their document went)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.promoted or self.folded)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class ChunkSettings:
     max_tokens: int = 200
     overlap_tokens: int = 40
     sentence_vectors: bool = True  # one vector per sentence too: better answers, ~3× slower ingest
+    near_duplicate_threshold: float = 0.8  # fold a document this alike to one stored (estimated Jaccard; 0: never)
 
 
 Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "chunks"
@@ -113,55 +118,158 @@ def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, cou
            embedder_name: str, fields: FieldMap = FieldMap(), settings: ChunkSettings = ChunkSettings(),
            prune: bool = False, progress: Progress | None = None, batch_docs: int = BATCH_DOCS) -> IngestReport:
     """Bring the store in line with the documents under `paths` (see module docstring)."""
-    from llama_index.core.ingestion import IngestionPipeline
-
     report = IngestReport()
     docs = read_documents(paths, fields, report)
-    pipeline = IngestionPipeline(transformations=[_embed_adapter(embedder, embedder_name)])
+    run = _Run(store, embedder, counter, embedder_name, settings, report)
     for i in range(0, len(docs), batch_docs):
         batch = docs[i : i + batch_docs]
-        todo: list[tuple[Document, str, list[Chunk], DocInfo | None]] = []
-        for doc in batch:
-            dhash = doc_hash(doc, settings, embedder_name)
-            old = store.doc_info(doc.doc_id)
-            if old is not None and old.doc_hash == dhash:
-                report.unchanged.append(doc.doc_id)
-            else:
-                chunks = chunk_document(doc, counter, max_tokens=settings.max_tokens,
-                                        overlap_tokens=settings.overlap_tokens)
-                todo.append((doc, dhash, chunks, old))
-        all_chunks = [c for _, _, chunks, _ in todo for c in chunks]
-        stored = store.existing_ids([c.chunk_id for c in all_chunks])
-        fresh = [c for c in all_chunks if c.chunk_id not in stored]
-        if fresh:
-            embedded = {n.node_id: n.embedding for n in pipeline.run(nodes=[_node(c) for c in fresh])}
-            store.add_chunks(fresh, np.asarray([embedded[c.chunk_id] for c in fresh], dtype=np.float32))
-        report.chunks_embedded += len(fresh)
-        sentence_ids: dict[str, set[str]] = {doc.doc_id: set() for doc, _, _, _ in todo}
-        if settings.sentence_vectors:
-            sentence_ids = _store_sentences(store, embedder, [(doc, chunks) for doc, _, chunks, _ in todo])
-        store.put_docs([_registration(doc, dhash, chunks) for doc, dhash, chunks, _ in todo])
-        for doc, _, chunks, old in todo:  # after the entries: until then readers were shown the old version
-            store.delete_stale_chunks(doc.doc_id, keep={c.chunk_id for c in chunks})
-            store.delete_stale_sentences(doc.doc_id, keep=sentence_ids[doc.doc_id])
-            (report.updated if old else report.added).append(doc.doc_id)
+        fresh = run.batch(batch)
         if progress:
             progress("documents", len(batch))
-            progress("chunks", len(fresh))
+            progress("chunks", fresh)
     if prune:
         seen = {d.doc_id for d in docs}
         unreadable = {_origin_file(f.origin) for f in report.failed}  # keep what we could not re-read
-        for info in store.docs():
-            if info.doc_id not in seen and _origin_file(info.origin) not in unreadable:
-                store.delete_doc(info.doc_id)
-                report.removed.append(info.doc_id)
+        gone = [i.doc_id for i in store.docs() if i.doc_id not in seen and _origin_file(i.origin) not in unreadable]
+        run.remove(gone)
+        report.removed.extend(gone)
+    run.repair()
+    store.put_signatures(run.unsigned)
     return report
 
 
-def _registration(doc: Document, dhash: str, chunks: list[Chunk]) -> Registration:
-    info = DocInfo(doc_id=doc.doc_id, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
-                   chunks=len(chunks), doc_hash=dhash, language=doc.language, origin=doc.origin)
-    return Registration(info, doc.original, tuple(c.chunk_id for c in chunks))
+def remove_document(doc_id: str, *, store: IngestStore, embedder: Embedder, counter: TokenCounter,
+                    embedder_name: str, settings: ChunkSettings = ChunkSettings()) -> tuple[int, IngestReport]:
+    """Remove a document and its chunks; its near-duplicate copies are decided again first (the first is then
+    stored in full, the others folded into it or stored too), so none is lost. Returns the chunk records removed
+    and what became of the copies (`promoted`, `folded`)."""
+    report = IngestReport()
+    run = _Run(store, embedder, counter, embedder_name, settings, report)
+    return run.remove([doc_id]), report
+
+
+@dataclass(frozen=True)
+class _Todo:
+    doc: Document
+    dhash: str
+    chunks: list[Chunk]
+    old: DocInfo | None
+    minhash: str
+    copy_of: str = ""  # folded into this document: no chunks stored
+    copy_of_hash: str = ""
+
+    def registration(self) -> Registration:
+        d = self.doc
+        info = DocInfo(doc_id=d.doc_id, title=d.title, date=d.date, source=d.source, url=d.url,
+                       chunks=len(self.chunks), doc_hash=self.dhash, language=d.language, origin=d.origin,
+                       copy_of=self.copy_of, copy_of_hash=self.copy_of_hash, minhash=self.minhash)
+        return Registration(info, d.original, tuple(c.chunk_id for c in self.chunks))
+
+
+class _Run:
+    """One ingest (or removal): the store and models, the report, and the signatures of the documents stored in
+    full, banded for lookup (copies are never matched: each is folded into a document stored in full)."""
+
+    def __init__(self, store: IngestStore, embedder: Embedder, counter: TokenCounter, embedder_name: str,
+                 settings: ChunkSettings, report: IngestReport) -> None:
+        self.store, self.embedder, self.counter, self.embedder_name = store, embedder, counter, embedder_name
+        self.settings, self.report = settings, report
+        self.full = LshIndex(settings.near_duplicate_threshold)
+        self.hashes: dict[str, str] = {}  # doc_hash of the documents stored in full
+        self.unsigned: dict[str, str] = {}  # signatures for unchanged entries that were stored without one
+        for info in store.docs():
+            sig = decode(info.minhash)
+            if not info.copy_of:
+                self.hashes[info.doc_id] = info.doc_hash
+                if sig is not None:
+                    self.full.add(info.doc_id, sig)
+
+    @cached_property
+    def pipeline(self) -> Any:
+        from llama_index.core.ingestion import IngestionPipeline
+
+        return IngestionPipeline(transformations=[_embed_adapter(self.embedder, self.embedder_name)])
+
+    def batch(self, batch: list[Document], again: bool = False) -> int:
+        """Store the documents of `batch` that changed (every one when `again`: copies decided again);
+        returns how many chunks were embedded."""
+        todo = [t for t in (self._decide(doc, again) for doc in batch) if t is not None]
+        all_chunks = [c for t in todo for c in t.chunks]
+        stored = self.store.existing_ids([c.chunk_id for c in all_chunks])
+        fresh = [c for c in all_chunks if c.chunk_id not in stored]
+        if fresh:
+            embedded = {n.node_id: n.embedding for n in self.pipeline.run(nodes=[_node(c) for c in fresh])}
+            self.store.add_chunks(fresh, np.asarray([embedded[c.chunk_id] for c in fresh], dtype=np.float32))
+        self.report.chunks_embedded += len(fresh)
+        sentence_ids: dict[str, set[str]] = {t.doc.doc_id: set() for t in todo}
+        if self.settings.sentence_vectors:
+            sentence_ids = _store_sentences(self.store, self.embedder, [(t.doc, t.chunks) for t in todo if t.chunks])
+        self.store.put_docs([t.registration() for t in todo])
+        for t in todo:  # after the entries: until then readers were shown the old version
+            doc_id = t.doc.doc_id
+            self.store.delete_stale_chunks(doc_id, keep={c.chunk_id for c in t.chunks})
+            self.store.delete_stale_sentences(doc_id, keep=sentence_ids.get(doc_id, set()))
+            if t.copy_of:
+                self.report.folded[doc_id] = t.copy_of
+            if again:
+                if not t.copy_of:
+                    self.report.promoted.append(doc_id)
+            else:
+                (self.report.updated if t.old else self.report.added).append(doc_id)
+        return len(fresh)
+
+    def _decide(self, doc: Document, again: bool) -> _Todo | None:
+        """None for an unchanged document; else what to store: its chunks, or a copy of the document it
+        near-duplicates."""
+        dhash = doc_hash(doc, self.settings, self.embedder_name)
+        old = self.store.doc_info(doc.doc_id)
+        sig = signature(doc.text)
+        minhash = encode(sig) if sig is not None else ""
+        if not again and old is not None and old.doc_hash == dhash:
+            self.report.unchanged.append(doc.doc_id)
+            if minhash and old.minhash != minhash:
+                self.unsigned[doc.doc_id] = minhash
+                if not old.copy_of:
+                    self.full.add(doc.doc_id, sig)  # type: ignore[arg-type]
+            return None
+        self.full.discard(doc.doc_id)
+        self.hashes.pop(doc.doc_id, None)
+        found = self.full.match(sig) if sig is not None else None
+        if found:
+            return _Todo(doc, dhash, [], old, minhash, copy_of=found[0], copy_of_hash=self.hashes[found[0]])
+        if sig is not None:
+            self.full.add(doc.doc_id, sig)
+        self.hashes[doc.doc_id] = dhash
+        chunks = chunk_document(doc, self.counter, max_tokens=self.settings.max_tokens,
+                                overlap_tokens=self.settings.overlap_tokens)
+        return _Todo(doc, dhash, chunks, old, minhash)
+
+    def remove(self, doc_ids: list[str]) -> int:
+        """Delete documents, after deciding their copies again without them; returns the chunk records removed."""
+        gone = set(doc_ids)
+        for doc_id in gone:
+            self.full.discard(doc_id)
+            self.hashes.pop(doc_id, None)
+        self.refold([i for i in self.store.docs() if i.copy_of in gone and i.doc_id not in gone])
+        return sum(self.store.delete_doc(doc_id) for doc_id in doc_ids)
+
+    def repair(self) -> None:
+        """Decide again the copies whose document is gone, is a copy itself, or changed since they were compared
+        (its copies after an update; any a killed run left)."""
+        infos = {i.doc_id: i for i in self.store.docs()}
+        self.refold([i for i in infos.values() if i.copy_of and not _still_copy(i, infos.get(i.copy_of))])
+
+    def refold(self, copies: list[DocInfo]) -> None:
+        """Decide `copies` again, from the text and metadata stored with them (their files may be gone)."""
+        originals = self.store.originals([i.doc_id for i in copies])
+        docs = [make_document(i.doc_id, originals[i.doc_id], title=i.title, date=i.date, source=i.source,
+                              url=i.url, origin=i.origin) for i in copies if i.doc_id in originals]
+        for k in range(0, len(docs), BATCH_DOCS):
+            self.batch(docs[k : k + BATCH_DOCS], again=True)
+
+
+def _still_copy(copy: DocInfo, canonical: DocInfo | None) -> bool:
+    return canonical is not None and not canonical.copy_of and canonical.doc_hash == copy.copy_of_hash
 
 
 def _store_sentences(store: IngestStore, embedder: Embedder,

@@ -4,7 +4,8 @@ Three narrow Protocols rather than one wide class, so each caller names only wha
 
     SearchStore   retrieval: nearest chunks and sentences to a query vector, chunks and vectors by id
     ChunkSource   the lexical index: every chunk, and a fingerprint that moves whenever the contents do
-    IngestStore   ingest: the document registry, writes and deletes of chunks and sentences
+    IngestStore   ingest: the document registry (near-duplicate copies too), writes and deletes of chunks and
+                  sentences
 
 The first two are the *read side*: they show only the chunks the registry lists (`index.view`), so what a
 reader is served is always whole documents that `docs()` lists. `IngestStore` sees every record, strays too.
@@ -76,5 +77,9 @@ class IngestStore(Protocol):
     def delete_stale_sentences(self, doc_id: str, keep: set[str] | frozenset[str] = frozenset()) -> int: ...
 
     def put_docs(self, entries: list[Registration]) -> None: ...
+
+    def put_signatures(self, signatures: dict[str, str]) -> None: ...
+
+    def originals(self, doc_ids: list[str]) -> dict[str, str]: ...
 
     def delete_doc(self, doc_id: str) -> int: ...

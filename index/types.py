@@ -64,6 +64,11 @@ class DocInfo:
     doc_hash: str = ""
     language: str = ""
     origin: str = ""
+    # A near-duplicate copy (index/near_duplicates.py) is stored without chunks: `copy_of` names the document
+    # stored in full, `copy_of_hash` that document's `doc_hash` when they were compared.
+    copy_of: str = ""
+    copy_of_hash: str = ""
+    minhash: str = field(default="", repr=False)  # the text's signature, encoded ("" when it has no words)
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,7 @@ def create_app(kb: KnowledgeBase, *, home: str = "/docs") -> FastAPI:
                 paths.append(path)
             report = kb.ingest(paths)
         return {"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+                "folded": report.folded,  # near-duplicate → the document it was folded into
                 "failed": [{"file": Path(f.origin).name, "reason": f.reason} for f in report.failed]}
 
     @app.delete("/api/documents/{doc_id}", dependencies=[Depends(require_key_always)])

@@ -27,10 +27,14 @@ from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from importlib.metadata import entry_points  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 from index.errors import IndexBusyError, InputError, RagError  # noqa: E402
 from rag.registry import RETRIEVERS  # noqa: E402
 from rag.settings import Settings, load_settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from index.ingest import IngestReport
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,25 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
           f"removed {len(report.removed)}, failed {len(report.failed)}; {report.chunks_embedded} chunks "
           f"embedded in {took:.1f} s ({report.chunks_embedded / max(took, 1e-9):.1f}/s)")
+    _print_folded(report)
     for failure in report.failed:
         print(f"failed: {failure.origin}: {failure.reason}", file=sys.stderr)
     return 0 if (report.added or report.updated or report.unchanged) else 1
+
+
+def _print_folded(report: IngestReport, shown: int = 10) -> None:
+    """How many articles were folded as near-duplicates (the first few named), and which copies were stored in
+    full again because the article they were folded into changed or went."""
+    if report.folded:
+        into = len(set(report.folded.values()))
+        print(f"{len(report.folded)} folded as near-duplicates of {into} stored article{'s' if into != 1 else ''} "
+              "(stored once, cited with their sources and dates; `rag docs` lists them as copies)")
+        for copy, kept in list(report.folded.items())[:shown]:
+            print(f"  {copy} → copy of {kept}")
+        if len(report.folded) > shown:
+            print(f"  … and {len(report.folded) - shown} more")
+    if report.promoted:
+        print(f"{len(report.promoted)} near-duplicate copies stored in full again: {', '.join(report.promoted[:shown])}")
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
@@ -143,8 +163,10 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([d.model_dump() for d in docs], ensure_ascii=False, indent=2))
     else:
         for d in docs:
-            print(f"{d.doc_id}\t{d.date or '-'}\t{d.chunks} chunks\t{d.title}")
-        print(f"{len(docs)} documents")
+            held = f"copy of {d.copy_of}" if d.copy_of else f"{d.chunks} chunks"
+            print(f"{d.doc_id}\t{d.date or '-'}\t{held}\t{d.title}")
+        copies = sum(bool(d.copy_of) for d in docs)
+        print(f"{len(docs)} documents" + (f" ({copies} of them near-duplicate copies)" if copies else ""))
     return 0
 
 
@@ -179,6 +201,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.kb import KnowledgeBase
+    from rag.pipeline import also_line
 
     _check_question(args.question, args.top_k)
     reader = _reader(settings)
@@ -198,7 +221,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for c in result.citations:
         where = ", ".join(x for x in (c.source, c.date[:10], c.doc_id) if x)
         quoted = "" if c.quote.strip() in result.answer else f"\n    «{c.quote}»"  # already in the answer: once
-        print(f"[{c.n}] {c.title} ({where}; chars {c.start}-{c.end}){quoted}")
+        also = f"\n    {also_line(c, 'en')}" if c.also_reported_by else ""  # near-duplicates, stored once
+        print(f"[{c.n}] {c.title} ({where}; chars {c.start}-{c.end}){quoted}{also}")
     return 0
 
 

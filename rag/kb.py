@@ -24,7 +24,7 @@ from index.chroma import ChromaStore
 from index.embedding import TokenizingEmbedder, create_embedder
 from index.embedding.remote import RemoteEmbedder, local_tokenizer
 from index.errors import NotFoundError
-from index.ingest import ChunkSettings, IngestReport, Progress, ingest
+from index.ingest import ChunkSettings, IngestReport, Progress, ingest, remove_document
 from index.lexical import LexicalIndex
 from index.loading import FieldMap
 from index.owner import IndexLock, Owner
@@ -152,12 +152,16 @@ class KnowledgeBase:
             self._refresh_if_moved()
             report = ingest(paths, store=self.store, embedder=self.embedder, counter=self.embedder,
                             embedder_name=self.embedder.name, fields=fields, prune=prune, progress=progress,
-                            settings=ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors))
+                            settings=self.chunk_settings())
             if prune:
                 self.store.sweep()  # also what a killed ingest left (the index's owner asked for it)
             if report.changed:
                 self.lexical.get()  # rebuild now, not on the first question
             return report
+
+    def chunk_settings(self) -> ChunkSettings:
+        s = self.settings
+        return ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors, s.near_duplicate_threshold)
 
     def ask(self, question: str, *, history: Sequence[Turn] = (), top_k: int | None = None,
             mode: str | None = None, filters: Filters | None = None, generator: str | None = None,
@@ -170,7 +174,7 @@ class KnowledgeBase:
             return answer(question, embedder=self.embedder, retriever=self.retriever(mode), generator=chosen,
                           writer=writer, condenser=condenser, history=history, top_k=top_k or self.settings.top_k,
                           filters=filters or Filters(), min_support=self.settings.min_support_by_language(),
-                          on_text=on_text, on_draft=on_draft)
+                          copies=self.store.copies, on_text=on_text, on_draft=on_draft)
 
     def ask_stream(self, question: str, **options: Any) -> Iterator[tuple[str, str] | Answer]:
         """`ask` on a worker thread: yields ("text", piece) as checked text is added to the answer and
@@ -192,11 +196,13 @@ class KnowledgeBase:
             return self.store.docs()
 
     def remove(self, doc_id: str) -> int:
-        """Remove a document, or the stray chunks a killed ingest left of one never registered."""
+        """Remove a document, or the stray chunks a killed ingest left of one never registered. Its near-duplicate
+        copies stay: the first is stored in full in its place (index.ingest.remove_document)."""
         with self.lock.write():
             self._refresh_if_moved()
             registered = self.store.doc_info(doc_id) is not None
-            removed = self.store.delete_doc(doc_id)
+            removed, _ = remove_document(doc_id, store=self.store, embedder=self.embedder, counter=self.embedder,
+                                         embedder_name=self.embedder.name, settings=self.chunk_settings())
             if not registered and not removed:
                 raise NotFoundError(f"no document with id {doc_id!r}")
             self.lexical.get()

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from index.errors import RagError
+from rag.pipeline import also_line
 from rag.types import Answer, Citation, Turn
 
 MODEL_ID = "arabic-news-rag"
@@ -64,7 +65,7 @@ def sources_text(result: Answer) -> str:
     if not result.citations:
         return ""
     lines = [f"[{c.n}] {c.title} ({', '.join(x for x in (c.source, c.date[:10], c.doc_id) if x)})"
-             for c in result.citations]
+             + (f" ({also})" if (also := also_line(c, result.language)) else "") for c in result.citations]
     return "\n\nSources:\n" + "\n".join(lines)
 
 

@@ -5,6 +5,9 @@
 >>> from rag.pipeline import lead_text
 >>> lead_text(2, "en"), lead_text(2, "ar"), lead_text(5, "ar")
 ('From 2 articles:', 'من مقالين:', 'من 5 مقالات:')
+>>> copy = ArticleCopy(doc_id="b", title="T", source="Al Wasat", date="2016-05-02T10:00", url="")
+>>> also_reported("Jawhara FM", [copy], "en"), copy_label(copy)
+('also reported by 1 other source', 'Al Wasat, 2016-05-02')
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from index.embedding import Embedder
+from index.types import DocInfo
 from rag.generators import Draft, Evidence, Generator, Part, Writer
 from rag.query import Condenser, build_query
 from rag.retrieval import NO_FILTERS, Filters, Retriever
-from rag.types import Answer, Citation, Language, SentenceCheck, Turn
+from rag.types import Answer, ArticleCopy, Citation, Language, SentenceCheck, Turn
+
+Copies = Callable[[list[str]], Mapping[str, Sequence[DocInfo]]]  # doc ids → their near-duplicate copies
 
 NOT_FOUND = {
     "en": "The articles in the archive do not say.",
@@ -33,12 +39,14 @@ TRANSLATION_NOTE = {
 def answer(question: str, *, embedder: Embedder, retriever: Retriever, generator: Generator,
            min_support: Mapping[str, float], writer: Writer | None = None, history: Sequence[Turn] = (),
            top_k: int = 5, filters: Filters = NO_FILTERS, condenser: Condenser | None = None,
-           on_text: Callable[[str], None] | None = None, on_draft: Callable[[str], None] | None = None) -> Answer:
+           copies: Copies | None = None, on_text: Callable[[str], None] | None = None,
+           on_draft: Callable[[str], None] | None = None) -> Answer:
     """Answer `question` from the archive, or say plainly that the archive does not hold the answer.
 
     `min_support`: abstain when the draft's support is below the threshold for the question's language.
     With a `writer`, the draft's sentences are rewritten in the question's language after the decision not to
-    abstain. `on_text` receives the answer as it grows, a checked sentence at a time (with its marker);
+    abstain. `copies` looks up the near-duplicates folded into the cited articles (each citation then lists
+    them in `also_reported_by`). `on_text` receives the answer as it grows, a checked sentence at a time (with its marker);
     `on_draft` the sentence the writer is still writing, unchecked, for display only.
     """
     started = time.perf_counter()
@@ -52,6 +60,7 @@ def answer(question: str, *, embedder: Embedder, retriever: Retriever, generator
         return Answer(answer=emit.text, language=query.language, abstained=True, citations=[], support=support,
                       timings_ms=timings(started, retrieved))
     markers, citations = number_citations(draft)
+    citations = with_copies(citations, copies)
     emit = Emitter(on_text, f"{lead_text(len({c.doc_id for c in citations}), query.language)}\n" if draft.lead else "")
     parts: list[Part] = []
     for part, mark in zip(writer.write(query, draft.parts, on_draft) if writer else draft.parts, markers, strict=True):
@@ -114,6 +123,38 @@ def _citation(n: int, ev: Evidence) -> Citation:
     return Citation(n=n, doc_id=c.doc_id, title=c.title, source=c.source, date=c.date, url=c.url,
                     chunk_id=c.chunk_id, text=c.text, quote=ev.sentence, start=ev.start, end=ev.end,
                     score=round(ev.hit.score, 4))
+
+
+def with_copies(citations: list[Citation], copies: Copies | None) -> list[Citation]:
+    """The citations, each with the near-duplicate copies of its article (one lookup for all of them)."""
+    found = copies(sorted({c.doc_id for c in citations})) if copies is not None and citations else {}
+    return [c.model_copy(update={"also_reported_by": [ArticleCopy.of(i) for i in found[c.doc_id]]})
+            if found.get(c.doc_id) else c for c in citations]
+
+
+def also_reported(source: str, copies: Sequence[ArticleCopy], language: Language) -> str:
+    """The head of a cited article's "also reported by" line: how many other sources, or copies, tell the story
+    (`source`: the cited article's own)."""
+    others = {c.source for c in copies if c.source and c.source != source}
+    n = len(others) or len(copies)
+    if language == "ar":
+        return "ورد الخبر أيضًا لدى" if others else "ونُشر أيضًا في"
+    if others:
+        return f"also reported by {n} other source{'s' if n != 1 else ''}"
+    return f"also published {n} more time{'s' if n != 1 else ''}"
+
+
+def also_line(citation: Citation, language: Language) -> str:
+    """"also reported by 2 other sources: Al Wasat, 2016-05-02; …" for a citation with copies, else ""."""
+    copies = citation.also_reported_by
+    if not copies:
+        return ""
+    return f"{also_reported(citation.source, copies, language)}: {'; '.join(copy_label(c) for c in copies)}"
+
+
+def copy_label(copy: ArticleCopy) -> str:
+    """A copy as one names it beside a citation: its source and date, or its id when it has neither."""
+    return ", ".join(x for x in (copy.source, copy.date[:10]) if x) or copy.doc_id
 
 
 def lead_text(n_articles: int, language: Language) -> str:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     sentence_vectors: bool = True  # store a vector per sentence (better answers; ingest ~3× slower)
+    # Fold an article into one already stored when their texts are this alike (estimated Jaccard of word 5-grams,
+    # index/near_duplicates.py): stored once, cited with "also reported by". 0 turns folding off.
+    near_duplicate_threshold: Annotated[float, Field(ge=0, le=1)] = 0.8
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
     retrieval_mode: str = "hybrid"  # a name in rag.registry.RETRIEVERS: dense | lexical | hybrid
     top_k: int = 5

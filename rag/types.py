@@ -11,6 +11,23 @@ from index.types import DocInfo, Hit
 Language = Literal["en", "ar"]
 
 
+class ArticleCopy(BaseModel):
+    """A near-duplicate of a cited article (the same story from another source or on another date), stored
+    without passages of its own: index/near_duplicates.py."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    title: str
+    source: str
+    date: str
+    url: str
+
+    @classmethod
+    def of(cls, info: DocInfo) -> ArticleCopy:
+        return cls(doc_id=info.doc_id, title=info.title, source=info.source, date=info.date, url=info.url)
+
+
 class Citation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -26,6 +43,8 @@ class Citation(BaseModel):
     start: int = Field(description="offset of the quote in the original article")
     end: int
     score: float
+    also_reported_by: list[ArticleCopy] = Field(default_factory=list, description="near-duplicates of the "
+                                                "article, each stored once: other sources or dates of the story")
 
 
 class SentenceCheck(BaseModel):
@@ -91,8 +110,10 @@ class DocumentEntry(BaseModel):
     source: str
     url: str
     chunks: int
+    copy_of: str = Field("", description="a near-duplicate of this document, which holds its passages; "
+                                         "\"\" for a document stored in full")
 
     @classmethod
     def of(cls, info: DocInfo) -> DocumentEntry:
         return cls(doc_id=info.doc_id, title=info.title, date=info.date, source=info.source, url=info.url,
-                   chunks=info.chunks)
+                   chunks=info.chunks, copy_of=info.copy_of)

@@ -16,6 +16,7 @@ from typing import Any
 
 from index.errors import NotFoundError, RagError
 from index.loading import SUFFIXES
+from index.types import DocInfo
 from rag.kb import KnowledgeBase
 from ui.render import esc
 
@@ -29,10 +30,15 @@ def table(kb: KnowledgeBase) -> str:
     """The archive as an HTML table (each cell reads in its own direction), for a Markdown component."""
     head = "".join(f"<th>{c}</th>" for c in COLUMNS)
     rows = "".join(f'<tr><td dir="auto">{esc(d.title)}</td><td>{esc(d.date[:10]) or "–"}</td>'
-                   f'<td dir="auto">{esc(d.source) or "–"}</td><td>{d.chunks}</td>'
+                   f'<td dir="auto">{esc(d.source) or "–"}</td><td>{_held(d)}</td>'
                    f'<td dir="ltr">{esc(d.doc_id)}</td></tr>' for d in kb.docs())
     return (f'<div class="rag-docs-wrap"><table class="rag-docs"><thead><tr>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table></div>")
+
+
+def _held(d: DocInfo) -> str:
+    """Its passages, or for a near-duplicate copy the article that holds them."""
+    return f'copy of <span dir="ltr">{esc(d.copy_of)}</span>' if d.copy_of else str(d.chunks)
 
 
 def sources(kb: KnowledgeBase) -> list[str]:
@@ -46,7 +52,9 @@ def choices(kb: KnowledgeBase) -> list[tuple[str, str]]:
 
 def summary(kb: KnowledgeBase) -> str:
     docs = kb.docs()
-    return f"**{len(docs):,} articles**, {sum(d.chunks for d in docs):,} passages."
+    copies = sum(bool(d.copy_of) for d in docs)
+    folded = f" ({copies:,} of them near-duplicate copies, stored once)" if copies else ""
+    return f"**{len(docs):,} articles**{folded}, {sum(d.chunks for d in docs):,} passages."
 
 
 def allowed(kb: KnowledgeBase) -> bool:
@@ -83,7 +91,8 @@ def add(kb: KnowledgeBase, files: list[str] | None, progress: Any = None) -> str
                 progress(done[0] / len(paths), desc=f"ingested {done[0]} of {len(paths)}")
 
         report = kb.ingest(paths, progress=step)
-    lines = [f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}"]
+    lines = [f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}"
+             + (f"; {len(report.folded)} folded as near-duplicates" if report.folded else "")]
     lines += [f"- failed: {Path(f.origin).name}: {f.reason}" for f in report.failed]
     return "\n".join(lines)
 

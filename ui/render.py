@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from index.arabic import language_of
-from rag.types import Answer, Citation
+from rag.pipeline import also_reported, copy_label
+from rag.types import Answer, ArticleCopy, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
 TRAILING_MARKERS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
@@ -115,6 +116,23 @@ def highlighted(text: str, quotes: list[str]) -> str:
     return "".join(out) + html.escape(text[at:])
 
 
+def also_html(c: Citation, language: str) -> str:
+    """"also reported by N other sources: A, date · B, date" under a card whose article has near-duplicate
+    copies (each linked to its original when it has a URL); "" when it has none."""
+    if not c.also_reported_by:
+        return ""
+    lang = "ar" if language == "ar" else "en"
+
+    def item(copy: ArticleCopy) -> str:
+        label = esc(copy_label(copy))
+        if not copy.url:
+            return f'<span dir="auto">{label}</span>'
+        return f'<a dir="auto" href="{html.escape(copy.url, quote=True)}" target="_blank" rel="noopener">{label}</a>'
+
+    items = " · ".join(item(x) for x in c.also_reported_by)
+    return f'<div class="rag-also" dir="auto">{esc(also_reported(c.source, c.also_reported_by, lang))}: {items}</div>'
+
+
 def card_html(card: Card, turn: int, language: str, article: str = "") -> str:
     c, words = card.first, LABELS[language]
     anchors = "".join(f'<span class="rag-anchor" id="rag-src-{turn}-{n}"></span>' for n in card.numbers)
@@ -131,7 +149,7 @@ def card_html(card: Card, turn: int, language: str, article: str = "") -> str:
                  f'<div class="rag-passage rag-article" dir="{d}">{highlighted(article, card.quotes)}</div></details>')
     return (f'<div class="rag-card" dir="{d}">{anchors}<div class="rag-card-head">{numbers} '
             f'<b class="rag-title">{esc(c.title)}</b></div><div class="rag-meta" dir="auto">{" · ".join(meta)} · '
-            f'<span class="rag-id" dir="ltr">{esc(c.doc_id)}</span></div>'
+            f'<span class="rag-id" dir="ltr">{esc(c.doc_id)}</span></div>{also_html(c, language)}'
             f'<blockquote class="rag-quote" dir="{d}">{quotes}</blockquote>{more}</div>')
 
 

@@ -113,4 +113,5 @@ def test_a_second_ingest_killed_at_a_random_point_serves_only_what_the_registry_
     registry, served, raw = look(index)
     assert set(registry) == {p.stem for p in articles.glob("*.txt")}
     assert raw == {c for ids in served.values() for c in ids}  # nothing stored that is not served
-    assert all(len(served[d]) == info.chunks for d, info in registry.items())
+    # (the corpus repeats its paragraphs, so some articles are near-duplicates: folded, registered with no chunks)
+    assert all(len(served.get(d, ())) == info.chunks for d, info in registry.items())
