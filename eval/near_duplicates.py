@@ -6,8 +6,9 @@ Reads the articles as `rag ingest` does (`index.loading`, so cleaning and `--fie
 the whole ANT corpus, `../shared/datasets/ant/ant_v1.1_jawharafm.jsonl.gz` with `--fields ant`), computes each
 one's MinHash signature (`index.near_duplicates`) and folds them in file order as ingest would into an empty
 index. Reports, per threshold: articles, how many would be folded, groups (a kept article with copies), the
-largest group, how many copies are word for word the same, and the least alike pairs folded, with their estimated and exact Jaccard (the exact one from the shingle sets,
-to see how far the 128-value estimate strays), and the time each step took.
+largest group, how many copies are word for word the same, and the least alike pairs folded, with their
+estimated and exact Jaccard (the exact one from the shingle sets, to see how far the 128-value estimate strays),
+and the time each step took.
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ def print_text(out: dict[str, Any]) -> None:
     for r in out["results"]:
         print(f"\nthreshold {r['threshold']}: {r['articles']} articles, {r['folded']} folded as near-duplicates "
               f"into {r['groups']} groups (largest {r['largest_group']} articles; sizes {r['group_sizes']}); "
-              f"{r['identical']} of them word for word; {r['exact_below_threshold']} folded with an exact Jaccard below the threshold, mean |estimate - "
-              f"exact| {r['mean_abs_error']}; folded in {r['fold_seconds']} s")
+              f"{r['identical']} of them word for word; {r['exact_below_threshold']} folded with an exact Jaccard "
+              f"below the threshold, mean |estimate - exact| {r['mean_abs_error']}; folded in {r['fold_seconds']} s")
         for ex in r["examples"]:
             c, k = ex["copy"], ex["kept"]
             print(f"  {c['doc_id']} ({c['date']}, {c['words']} words) → {k['doc_id']} ({k['date']}, {k['words']} "

@@ -152,7 +152,8 @@ def _print_folded(report: IngestReport, shown: int = 10) -> None:
         if len(report.folded) > shown:
             print(f"  … and {len(report.folded) - shown} more")
     if report.promoted:
-        print(f"{len(report.promoted)} near-duplicate copies stored in full again: {', '.join(report.promoted[:shown])}")
+        print(f"{len(report.promoted)} near-duplicate copies stored in full again (the article they were folded "
+              f"into changed or went): {', '.join(report.promoted[:shown])}")
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:

@@ -147,7 +147,6 @@ class KnowledgeBase:
     # --- what users do --------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path], *, fields: FieldMap = FieldMap(), prune: bool = False,
                progress: Progress | None = None) -> IngestReport:
-        s = self.settings
         with self.lock.write():
             self._refresh_if_moved()
             report = ingest(paths, store=self.store, embedder=self.embedder, counter=self.embedder,

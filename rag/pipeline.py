@@ -46,8 +46,8 @@ def answer(question: str, *, embedder: Embedder, retriever: Retriever, generator
     `min_support`: abstain when the draft's support is below the threshold for the question's language.
     With a `writer`, the draft's sentences are rewritten in the question's language after the decision not to
     abstain. `copies` looks up the near-duplicates folded into the cited articles (each citation then lists
-    them in `also_reported_by`). `on_text` receives the answer as it grows, a checked sentence at a time (with its marker);
-    `on_draft` the sentence the writer is still writing, unchecked, for display only.
+    them in `also_reported_by`). `on_text` receives the answer as it grows, a checked sentence at a time (with
+    its marker); `on_draft` the sentence the writer is still writing, unchecked, for display only.
     """
     started = time.perf_counter()
     query = build_query(question, embedder, history=history, condenser=condenser)

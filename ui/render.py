@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from index.arabic import language_of
 from rag.pipeline import also_reported, copy_label
-from rag.types import Answer, ArticleCopy, Citation
+from rag.types import Answer, ArticleCopy, Citation, Language
 
 MARKER = re.compile(r"\[(\d+)\]")
 TRAILING_MARKERS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
@@ -121,7 +121,7 @@ def also_html(c: Citation, language: str) -> str:
     copies (each linked to its original when it has a URL); "" when it has none."""
     if not c.also_reported_by:
         return ""
-    lang = "ar" if language == "ar" else "en"
+    lang: Language = "ar" if language == "ar" else "en"
 
     def item(copy: ArticleCopy) -> str:
         label = esc(copy_label(copy))

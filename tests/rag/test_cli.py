@@ -32,7 +32,7 @@ def test_docs_json_lists_the_five_seed_articles_with_titles(env):
     docs = json.loads(out.stdout)
     assert [d["doc_id"] for d in docs] == sorted(p.stem for p in ARTICLES.glob("*.txt"))
     assert all(d["title"] and d["chunks"] > 0 for d in docs)
-    assert set(docs[0]) == {"doc_id", "title", "date", "source", "url", "chunks"}
+    assert set(docs[0]) == {"doc_id", "title", "date", "source", "url", "chunks", "copy_of"}
 
 
 def test_ingesting_twice_leaves_the_chunk_count_unchanged(env):
