@@ -4,7 +4,8 @@ Three collections, each read and written through chromadb's own client and nothi
 one record per chunk (vector, text, and only the metadata `chunk_from_record` reads back);
 `<name>_sentences` one vector per sentence (with the ids of the chunks holding it),
 for sentence-level scoring; `<name>_docs` one record per document (its metadata, `doc_hash`, the ids of its
-chunks and its original text), written *after* the document's chunks and sentences. Collections are created
+chunks, its near-duplicate signature and, for a folded copy, `copy_of`; and its original text), written *after*
+the document's chunks and sentences. Collections are created
 with `embedding_function=None`: we always pass vectors (Chroma's default embedder would download a model).
 
 The read side (search, chunks by id, every chunk, the fingerprint) shows only what the registry lists, through

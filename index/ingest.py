@@ -9,6 +9,16 @@ deleted. Readers are shown only the chunks a registry entry lists (index/view.py
 serves every finished document whole and nothing of the others, and a changed document switches from its old
 version to its new one at once. The next run embeds only the missing chunks and upserts by id, so nothing is
 duplicated; what the killed run left unlisted is swept by the index's next owner (`ChromaStore.sweep`).
+
+Near-duplicates (index/near_duplicates.py). A new or changed document whose text is at least
+`near_duplicate_threshold` alike to a document stored in full (earlier in the run or before it) is registered
+as a *copy* of it: its own metadata, original text and signature, `copy_of` and that document's `doc_hash`, and
+no chunks. Every entry keeps its signature, so later runs find copies of earlier articles. A copy is only
+ever folded into a document stored in full, and is decided again whenever that one changes, becomes a copy or
+goes: `repair()` after every run (which also heals what a killed run left), and *before* a removal or prune
+deletes it (`remove_document`), so the story is never served by nobody. Deciding again rebuilds the copy from
+its stored text and metadata; the first not alike to anything stored is then chunked and embedded in full.
+Unchanged documents are not compared again: a new threshold applies to what is ingested next.
 """
 
 from __future__ import annotations
