@@ -10,7 +10,7 @@ For a 5-gram, one changed word costs five shingles: one word changed in a 100-wo
 
 `LshIndex` finds candidates without comparing against every stored signature: 32 bands of 4 values, and a
 signature is a candidate when one band is equal. A pair at Jaccard 0.8 shares a band with probability > 0.999,
-at 0.6 0.98, at 0.5 0.87, unrelated articles (~0.05) almost never; every candidate is verified on the whole
+at 0.6 0.99, at 0.5 0.87, unrelated articles (~0.05) almost never; every candidate is verified on the whole
 signature. Signatures are stored with the index as text (`encode`, tagged with the scheme, so a change of
 scheme reads as "no signature" rather than as wrong values).
 
