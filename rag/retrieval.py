@@ -150,20 +150,19 @@ def coverage(bm25: BM25, question: str) -> float:
     terms = analyze(question)
     if not terms:
         return 0.0
-    n = max(len(bm25.chunks), 1)
-    known_idf = sum(np.log(1 + n) for t in terms if t in bm25.vocab)
+    n = max(bm25.n, 1)
+    known_idf = sum(np.log(1 + n) for t in terms if bm25.df(t))
     return float(known_idf / (len(terms) * np.log(1 + n)))
 
 
 def feedback_query(bm25: BM25, chunks: list[Chunk], n_terms: int) -> str:
     """The most distinctive terms of `chunks` (tf × idf), as a lexical query."""
     counts = Counter(t for c in chunks for t in analyze(c.text))
-    df = np.asarray(bm25.matrix.getnnz(axis=1)).ravel()
-    n = max(len(bm25.chunks), 1)
+    n = max(bm25.n, 1)
 
     def weight(term: str) -> float:
-        idx = bm25.vocab.get(term)
-        return counts[term] * float(np.log(n / (1 + df[idx]))) if idx is not None else 0.0
+        df = bm25.df(term)
+        return counts[term] * float(np.log(n / (1 + df))) if df else 0.0
 
     return " ".join(sorted(counts, key=weight, reverse=True)[:n_terms])
 
