@@ -53,7 +53,8 @@ class ChunkSettings:
     sentence_vectors: bool = True  # one vector per sentence too: better answers, ~3× slower ingest
 
 
-Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "chunks"
+# (what, how many): ("total", documents found) once, then after each batch ("documents", n) and ("chunks", n)
+Progress = Callable[[str, int], None]
 
 
 def doc_hash(doc: Document, settings: ChunkSettings, embedder_name: str) -> str:
@@ -117,6 +118,8 @@ def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, cou
 
     report = IngestReport()
     docs = read_documents(paths, fields, report)
+    if progress:
+        progress("total", len(docs))
     pipeline = IngestionPipeline(transformations=[_embed_adapter(embedder, embedder_name)])
     for i in range(0, len(docs), batch_docs):
         batch = docs[i : i + batch_docs]

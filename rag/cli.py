@@ -105,27 +105,18 @@ def _reader(settings: Settings):  # -> KnowledgeBase | RemoteIndex
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
     from index.loading import FieldMap
+    from rag.progress import IngestProgress
 
     fields = FieldMap.parse(args.fields) if args.fields else FieldMap()
     kb = _owned(settings, "ingest")
     paths = args.paths or [settings.articles_dir]
     started = time.perf_counter()
-    bar = tqdm(unit=" docs", desc="ingest", file=sys.stderr, disable=None)
-    totals = {"chunks": 0}
-
-    def progress(what: str, n: int) -> None:
-        if what == "documents":
-            bar.update(n)
-        else:
-            totals["chunks"] += n
-            rate = totals["chunks"] / max(time.perf_counter() - started, 1e-9)
-            bar.set_postfix(chunks=totals["chunks"], emb_per_s=f"{rate:.1f}")
-
-    report = kb.ingest(paths, fields=fields, prune=args.prune, progress=progress)
-    bar.close()
+    progress = IngestProgress(sys.stderr)  # a bar on a terminal, a line every 10 s otherwise
+    try:
+        report = kb.ingest(paths, fields=fields, prune=args.prune, progress=progress)
+    finally:
+        progress.close()
     took = time.perf_counter() - started
     print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
           f"removed {len(report.removed)}, failed {len(report.failed)}; {report.chunks_embedded} chunks "
