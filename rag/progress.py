@@ -1,8 +1,8 @@
 """`rag ingest`'s progress on stderr: documents and chunks done, rate and time left.
 
 On a terminal a tqdm bar (documents of the total, rate, ETA, and chunks embedded with their rate); otherwise
-(a log file, a CI job, a pipe) one plain line every `EVERY` seconds and one at the end, so a long ingest shows
-it is alive without filling the log with bar redraws. It is an `index.ingest.Progress` callback: ingest reports
+(a log file, a CI job, a pipe) one plain line every `EVERY` seconds and one at the end (unless the last line
+already said it all), so a long ingest shows it is alive without filling the log with bar redraws. It is an `index.ingest.Progress` callback: ingest reports
 ("total", documents found) once, then ("documents", n) and ("chunks", n) after each batch.
 
 >>> lines = io.StringIO()
@@ -37,6 +37,7 @@ class IngestProgress:
         self.documents = self.chunks = 0
         self.started = clock()
         self._last_line = self.started
+        self._printed = (0, 0)  # what the last line said
         self._bar: Any = None
 
     def __call__(self, what: str, n: int) -> None:
@@ -53,14 +54,18 @@ class IngestProgress:
             now = self.clock()
             if now - self._last_line >= self.every:
                 self._last_line = now
-                print(self.line(now), file=self.stream, flush=True)
+                self._print(now)
 
     def close(self) -> None:
         """End the bar, or print the last line (if anything was done)."""
         if self._bar is not None:
             self._bar.close()
-        elif not self.tty and self.documents:
-            print(self.line(self.clock()), file=self.stream, flush=True)
+        elif not self.tty and self.documents and self._printed != (self.documents, self.chunks):
+            self._print(self.clock())
+
+    def _print(self, now: float) -> None:
+        self._printed = (self.documents, self.chunks)
+        print(self.line(now), file=self.stream, flush=True)
 
     def line(self, now: float) -> str:
         took = max(now - self.started, 1e-9)

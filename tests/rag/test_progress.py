@@ -54,3 +54,15 @@ def test_ingest_reports_the_total_first_then_every_document_and_chunk(tmp_path, 
     assert events[0] == ("total", 5)
     assert sum(n for what, n in events if what == "documents") == 5
     assert sum(n for what, n in events if what == "chunks") == report.chunks_embedded > 0
+
+
+def test_the_last_line_is_not_repeated():
+    out, clock = io.StringIO(), Clock()
+    progress = IngestProgress(out, tty=False, clock=clock)
+    progress("total", 5)
+    clock.now = 26.0  # one slow batch: its line is the last word
+    progress("documents", 5)
+    progress("chunks", 27)
+    progress.close()
+    assert out.getvalue().splitlines() == [
+        "ingest: 5/5 documents (100%), 27 chunks embedded; 0.2 documents/s, 1.0 chunks/s"]
