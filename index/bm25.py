@@ -213,29 +213,16 @@ class BM25:
         chunks = {**self._by_id, **{c.chunk_id: c for c in added}}
         return BM25.of(parts, chunks, self.k1, self.b)
 
-    def merged(self) -> BM25:
-        """One segment of the live chunks, from the parts' counts (nothing is analysed again)."""
-        vocab: dict[str, int] = {}
-        rows, cols, freqs, lengths = [], [], [], []
-        ids: list[str] = []
-        for part, offset in zip(self.parts, self._offsets):
-            seg = part.segment
-            live = self._live[offset : offset + len(seg.ids)]
-            new_col = np.full(len(seg.ids), -1, dtype=np.int64)
-            new_col[live] = np.arange(len(ids), len(ids) + int(live.sum()))
-            ids.extend(i for i, keep in zip(seg.ids, live) if keep)
-            lengths.append(seg.lengths[live])
-            term_rows = np.repeat(np.arange(len(seg.terms)), np.diff(seg.tf.indptr))
-            keep = new_col[seg.tf.indices] >= 0
-            used = np.unique(term_rows[keep])
-            remap = np.full(len(seg.terms), -1, dtype=np.int64)
-            remap[used] = [vocab.setdefault(seg.terms[t], len(vocab)) for t in used]
-            rows.append(remap[term_rows[keep]])
-            cols.append(new_col[seg.tf.indices[keep]])
-            freqs.append(seg.tf.data[keep])
-        segment = Segment.of(list(vocab), ids, _cat(rows, np.int64), _cat(cols, np.int64), _cat(freqs, np.float32),
-                             _cat(lengths, np.float32))
-        return BM25.of([Part(segment)], self._by_id, self.k1, self.b)
+    def merged(self, small_only: bool = False) -> BM25:
+        """The live chunks in one segment, from the parts' counts (nothing is analysed again); with
+        `small_only`, the largest part stays as it is (tombstones too) and only the others are merged."""
+        parts = list(zip(self.parts, self._offsets))
+        keep: list[Part] = []
+        if small_only and len(parts) > 1:
+            biggest = max(range(len(parts)), key=lambda n: len(parts[n][0].segment.ids))
+            keep = [parts.pop(biggest)[0]]
+        live = [(p.segment, self._live[offset : offset + len(p.segment.ids)]) for p, offset in parts]
+        return BM25.of([*keep, Part(_merge(live))], self._by_id, self.k1, self.b)
 
     def fragmentation(self) -> float:
         """The share of columns outside the largest part's live chunks (small segments plus tombstones)."""
@@ -243,6 +230,28 @@ class BM25:
             return 0.0
         biggest = max(len(p.segment.ids) - len(p.dead) for p in self.parts)
         return 1.0 - biggest / len(self._ids)
+
+
+def _merge(segments: list[tuple[Segment, np.ndarray]]) -> Segment:
+    """One segment of the columns each mask keeps, terms renumbered (those left in no kept column dropped)."""
+    vocab: dict[str, int] = {}
+    rows, cols, freqs, lengths = [], [], [], []
+    ids: list[str] = []
+    for seg, live in segments:
+        new_col = np.full(len(seg.ids), -1, dtype=np.int64)
+        new_col[live] = np.arange(len(ids), len(ids) + int(live.sum()))
+        ids.extend(i for i, keep in zip(seg.ids, live) if keep)
+        lengths.append(seg.lengths[live])
+        term_rows = np.repeat(np.arange(len(seg.terms)), np.diff(seg.tf.indptr))
+        kept = new_col[seg.tf.indices] >= 0
+        used = np.unique(term_rows[kept])
+        remap = np.full(len(seg.terms), -1, dtype=np.int64)
+        remap[used] = [vocab.setdefault(seg.terms[t], len(vocab)) for t in used]
+        rows.append(remap[term_rows[kept]])
+        cols.append(new_col[seg.tf.indices[kept]])
+        freqs.append(seg.tf.data[kept])
+    return Segment.of(list(vocab), ids, _cat(rows, np.int64), _cat(cols, np.int64), _cat(freqs, np.float32),
+                      _cat(lengths, np.float32))
 
 
 def _cat(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:

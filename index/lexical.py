@@ -9,8 +9,9 @@ means text that stays). In a process that already holds the index, the ids shown
 store (this process, another one, or one that ignored the owner lock) the result is the same set of chunks
 as a rebuild, and the same scores (corpus statistics are combined across segments at query time).
 
-When tombstones and small segments reach `MERGE_AT` of the index, or there are more than `MAX_PARTS`, the
-parts are merged into one segment (arithmetic on the stored counts, no analysis). When more than `REBUILD_AT`
+When tombstones and small segments reach `MERGE_AT` of the index, the parts are merged into one segment
+(arithmetic on the stored counts, no analysis); when there are more than `MAX_PARTS`, only the small ones are
+merged, so a run of small uploads never rewrites the big base segment. When more than `REBUILD_AT`
 of the chunks are new (a first ingest), the index is built afresh.
 
 >>> from index.types import Chunk
@@ -34,7 +35,7 @@ from index.types import Chunk
 __all__ = ["BM25", "STOPWORDS", "LexicalIndex", "analyze"]
 
 MERGE_AT = 0.25  # merge when this share of the columns is tombstones or small segments
-MAX_PARTS = 12  # … or when there are more parts than this
+MAX_PARTS = 12  # merge the small parts when there are more parts than this
 REBUILD_AT = 0.5  # analyse everything afresh when more than this share of the chunks is new
 _PAGE = 2000
 
@@ -122,8 +123,10 @@ class LexicalIndex:
 
     def _save(self, fp: str, bm25: BM25) -> BM25:
         self.how = "updated"
-        if bm25.fragmentation() > self.merge_at or len(bm25.parts) > MAX_PARTS:
+        if bm25.fragmentation() > self.merge_at:
             bm25, self.how = bm25.merged(), "merged"
+        elif len(bm25.parts) > MAX_PARTS:  # many small segments: merge those, the base stays as it is
+            bm25, self.how = bm25.merged(small_only=True), "merged"
         self.cache.save(fp, bm25.parts)
         return bm25
 

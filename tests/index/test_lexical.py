@@ -199,6 +199,10 @@ def test_segments_tombstones_and_merges_score_as_one_bm25_over_the_live_chunks()
         if step % 5 == 4:
             bm25 = bm25.merged()
             assert len(bm25.parts) == 1
+        elif step % 5 == 2:
+            biggest = max(bm25.parts, key=lambda p: len(p.segment.ids))
+            bm25 = bm25.merged(small_only=True)
+            assert len(bm25.parts) == 2 and bm25.parts[0] == biggest  # the base is kept, tombstones and all
         fresh = BM25(live)
         assert bm25.n == fresh.n == len(live)
         for query in ("داعش في سرت", "مجلس الامن", "قاعة مؤتمر تونس عنوان", "nothing"):
