@@ -50,7 +50,7 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 
 
 def _filters(args: argparse.Namespace):  # -> Filters
-    from rag.retrieval import Filters
+    from rag.filters import Filters
 
     return Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source),
                    doc_ids=tuple(args.doc))
@@ -90,18 +90,37 @@ def _through(url: str, command: str, doc_id: str) -> str:
 
 
 def _reader(settings: Settings):  # -> KnowledgeBase | RemoteIndex
-    """Where reads go: the index itself, or the `rag serve` that owns it."""
+    """Where reads go: the `rag serve` that owns the index (found from the lock file before anything heavy
+    is imported: the answer then takes about a second), or the index itself."""
+    if not settings.chroma_url:
+        from index.owner import IndexLock
+
+        lock = IndexLock(settings.index_dir)  # the knowledge base takes its own, below
+        try:
+            lock.acquire_shared()
+        except IndexBusyError as exc:
+            if exc.url:
+                return _remote(exc.url, settings)
+        finally:
+            lock.release()
     from rag.kb import KnowledgeBase
-    from rag.remote import RemoteIndex
 
     kb = KnowledgeBase(settings)
     try:
         kb.store.warm_up()
     except IndexBusyError as exc:
         if exc.url:
-            return RemoteIndex(exc.url, settings.api_key, str(settings.index_dir))
+            return _remote(exc.url, settings)
         raise IndexBusyError(f"{exc}; ask again when it has finished", exc.owner) from None
     return kb
+
+
+def _remote(url: str, settings: Settings):  # -> RemoteIndex
+    from rag.remote import RemoteIndex
+
+    print(f"rag: asking the running `rag serve` at {url} (it owns the index at {settings.index_dir})",
+          file=sys.stderr)
+    return RemoteIndex(url, settings.api_key, str(settings.index_dir))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,11 +188,11 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.kb import KnowledgeBase
+    from rag.remote import RemoteIndex
 
     _check_question(args.question, args.top_k)
     reader = _reader(settings)
-    if isinstance(reader, KnowledgeBase):
+    if not isinstance(reader, RemoteIndex):
         result = reader.ask(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
     elif args.mode:
         raise InputError(f"--mode: the index is served by {reader.url}, which answers in its own retrieval mode "
@@ -261,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     from index.files import private_umask
 
     private_umask()  # index and models readable by their owner only, unless RAG_SHARED_FILES=1 (index/files.py)
-    available = commands()
+    argv = sys.argv[1:] if argv is None else argv
+    named = next((a for a in argv if not a.startswith("-")), None)
+    available = dict(BUILT_IN) if named in BUILT_IN else commands()  # a built-in needs no plugin loaded
     args = _parser(available).parse_args(argv)
     try:
         settings = load_settings()

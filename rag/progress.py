@@ -2,8 +2,9 @@
 
 On a terminal a tqdm bar (documents of the total, rate, ETA, and chunks embedded with their rate); otherwise
 (a log file, a CI job, a pipe) one plain line every `EVERY` seconds and one at the end (unless the last line
-already said it all), so a long ingest shows it is alive without filling the log with bar redraws. It is an `index.ingest.Progress` callback: ingest reports
-("total", documents found) once, then ("documents", n) and ("chunks", n) after each batch.
+already said it all), so a long ingest shows it is alive without filling the log with bar redraws. It is an
+`index.ingest.Progress` callback: ingest reports ("total", documents found) once, then ("documents", n) and
+("chunks", n) after each batch.
 
 >>> lines = io.StringIO()
 >>> p = IngestProgress(lines, tty=False, clock=iter([0.0, 4.0, 12.0, 15.0, 16.0]).__next__)
