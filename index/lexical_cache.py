@@ -53,16 +53,22 @@ class LexicalCache:
         self._legacy = [self.folder / f"{self.prefix}.npz", self.folder / f"{self.prefix}.pkl"]  # never loaded
 
     def load(self) -> Stored | None:
-        """What the manifest describes, or None when anything is missing, unreadable or malformed."""
-        try:
-            meta = json.loads(self.manifest.read_text(encoding="utf-8"))
-            if meta["format"] != FORMAT:
+        """What the manifest describes, or None when anything is missing, unreadable or malformed. A segment
+        gone between reading the manifest and the segment (another writer's manifest replaced it and
+        tidied) costs one more read of the manifest."""
+        for _ in range(2):
+            try:
+                meta = json.loads(self.manifest.read_text(encoding="utf-8"))
+                if meta["format"] != FORMAT:
+                    return None
+                parts = tuple(Part(self._load_segment(p["segment"]), frozenset(map(str, p["dead"])))
+                              for p in meta["parts"])
+                return Stored(str(meta["fingerprint"]), parts)
+            except FileNotFoundError:
+                continue
+            except Exception:  # noqa: BLE001 - corrupt or foreign: the caller rebuilds, whatever was there
                 return None
-            parts = tuple(Part(self._load_segment(p["segment"]), frozenset(map(str, p["dead"])))
-                          for p in meta["parts"])
-            return Stored(str(meta["fingerprint"]), parts)
-        except Exception:  # noqa: BLE001 - missing, corrupt or foreign: the caller rebuilds, whatever was there
-            return None
+        return None
 
     def save(self, fingerprint: str, parts: tuple[Part, ...]) -> None:
         """Write the segments not on disk yet, then the manifest; then tidy up. A folder that cannot be

@@ -226,3 +226,20 @@ def test_a_removed_document_leaves_the_lexical_index_at_once(filled, tmp_path):
     doc = lexical.get().search(QUERY, 5)[0].chunk.doc_id
     store.delete_doc(doc)
     assert doc not in {h.chunk.doc_id for h in lexical.get().search(QUERY, 50)}
+
+
+def test_segments_no_manifest_lists_are_tidied_only_once_they_are_old(filled, tmp_path):
+    import os
+
+    from index.lexical_cache import GRACE
+
+    cache_dir = tmp_path / "cache"
+    LexicalIndex(filled, cache_dir).rebuild()
+    [first] = cache_dir.glob("bm25-*.seg-*.npz")
+    LexicalIndex(filled, cache_dir).rebuild()  # a new segment: the first is listed nowhere now
+    assert first.exists()  # young: a reader may have read the manifest that listed it a moment ago
+    old = first.stat().st_mtime - GRACE - 1
+    os.utime(first, (old, old))
+    LexicalIndex(filled, cache_dir).rebuild()
+    assert not first.exists() and len(list(cache_dir.glob("bm25-*.seg-*.npz"))) == 2
+    assert LexicalIndex(filled, cache_dir).get() and not list(cache_dir.glob("*.tmp"))
