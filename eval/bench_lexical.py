@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-lexical-"))
+    work.mkdir(parents=True, exist_ok=True)
     docs = [d for d in load_file(CORPUS, FieldMap.parse("ant")) if isinstance(d, Document)]
     docs = docs[: args.n] if args.n else docs
     base, extra = docs[:-1], docs[-1]
