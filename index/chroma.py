@@ -107,6 +107,10 @@ class ChromaStore:
         view = self._shown()
         return f"{view.token}:{len(view.docs)}:{view.chunks}"
 
+    def view(self) -> View:
+        """What readers are shown now (the lexical index follows it by chunk id)."""
+        return self._shown()
+
     def _shown(self) -> View:
         if self._view is None:
             self.warm_up()

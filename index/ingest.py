@@ -68,7 +68,8 @@ class ChunkSettings:
     near_duplicate_threshold: float = 0.8  # fold a document this alike to one stored (estimated Jaccard; 0: never)
 
 
-Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "chunks"
+# (what, how many): ("total", documents found) once, then after each batch ("documents", n) and ("chunks", n)
+Progress = Callable[[str, int], None]
 
 
 def doc_hash(doc: Document, settings: ChunkSettings, embedder_name: str) -> str:
@@ -130,6 +131,8 @@ def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, cou
     """Bring the store in line with the documents under `paths` (see module docstring)."""
     report = IngestReport()
     docs = read_documents(paths, fields, report)
+    if progress:
+        progress("total", len(docs))
     run = _Run(store, embedder, counter, embedder_name, settings, report)
     for i in range(0, len(docs), batch_docs):
         batch = docs[i : i + batch_docs]

@@ -1,14 +1,18 @@
-"""BM25 over Arabic-normalised, lightly stemmed tokens, kept in step with the Chroma store.
+"""BM25 over Arabic-normalised, lightly stemmed tokens (index/bm25.py), kept in step with the store.
 
-The index is rebuilt from the chunks stored in Chroma whenever the store's fingerprint changes, and
-cached on disk under that fingerprint, so it can never describe a different set of chunks than the
-vector store does. The cache is data only (`bm25-<collection>.npz`: the sparse matrix, plus JSON for the
-fingerprint, vocabulary and chunk ids; loaded with `allow_pickle=False`); the chunks themselves are
-re-read from the store. A cache that cannot be read or does not fit is rebuilt. The old pickle cache
-(`.pkl`) is never loaded, and is deleted when the new one is written.
+When the store's fingerprint moves, the index is brought in line with what the store now shows by chunk id:
+chunks that are no longer shown are tombstoned, chunks not yet indexed are fetched by id and analysed into a
+new small segment; nothing else is analysed again (chunk ids hash a chunk's content, so an id that stays
+means text that stays). In a process that already holds the index, the ids shown come from the store's view
+(its registry entries list their chunks: no store scan); a process that starts reads the cache
+(index/lexical_cache.py) and then every chunk shown, which it needs in memory anyway. Whoever changed the
+store (this process, another one, or one that ignored the owner lock) the result is the same set of chunks
+as a rebuild, and the same scores (corpus statistics are combined across segments at query time).
 
-Weights are precomputed (Okapi BM25, k1=1.2, b=0.75) into a sparse term×chunk matrix; a query sums the
-rows of its terms.
+When tombstones and small segments reach `MERGE_AT` of the index, the parts are merged into one segment
+(arithmetic on the stored counts, no analysis); when there are more than `MAX_PARTS`, only the small ones are
+merged, so a run of small uploads never rewrites the big base segment. When more than `REBUILD_AT`
+of the chunks are new (a first ingest), the index is built afresh.
 
 >>> from index.types import Chunk
 >>> mk = lambda i, t: Chunk(f"c{i}", "d", t, 0, len(t), i)
@@ -19,135 +23,124 @@ rows of its terms.
 
 from __future__ import annotations
 
-import json
-from collections import Counter
+import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import numpy as np
+from index.bm25 import BM25, STOPWORDS, Part, analyze
+from index.lexical_cache import LexicalCache
+from index.store import ChunkSource
+from index.types import Chunk
 
-from index.arabic import light_stem, tokens
-from index.files import make_private_dir, open_private
-from index.types import Chunk, Hit
+__all__ = ["BM25", "STOPWORDS", "LexicalIndex", "analyze"]
 
-# A few very common function words carry no evidence (Arabic after normalisation, and English).
-STOPWORDS = frozenset(
-    "في من علي الي عن ان او ثم التي الذي الذين هذا هذه ذلك تلك كان كانت قد لا ما لم لن مع بين عند كل "
-    "بعد قبل حتي اذا هو هي هم انه انها وقال قال و the a an of in on at to for and or is are was were be "
-    "by with from as that this it its what which who where when how did do does".split()
-)
-
-
-def analyze(text: str) -> list[str]:
-    return [light_stem(t) for t in tokens(text) if t not in STOPWORDS and len(t) > 1]
-
-
-class BM25:
-    def __init__(self, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75) -> None:
-        from scipy.sparse import csr_matrix
-
-        self.chunks = chunks
-        self.vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        freqs: list[int] = []
-        lengths: list[int] = []
-        for j, chunk in enumerate(chunks):
-            counts = Counter(analyze(chunk.title + "\n" + chunk.text if chunk.position else chunk.text))
-            lengths.append(sum(counts.values()))
-            for term, count in counts.items():
-                rows.append(self.vocab.setdefault(term, len(self.vocab)))
-                cols.append(j)
-                freqs.append(count)
-        n = max(len(chunks), 1)
-        avgdl = (sum(lengths) / n) or 1.0
-        term_ids = np.asarray(rows, dtype=np.int64)
-        tf = np.asarray(freqs, dtype=np.float32)
-        dl = np.asarray(lengths, dtype=np.float32)[np.asarray(cols, dtype=np.int64)]
-        df = np.bincount(term_ids, minlength=len(self.vocab))
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        weight = idf[term_ids] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
-        self.matrix = csr_matrix((weight, (rows, cols)), shape=(len(self.vocab), len(chunks)))
-
-    @classmethod
-    def restore(cls, chunks: list[Chunk], vocab: dict[str, int], matrix: Any) -> BM25:
-        """A BM25 from the parts a cache kept, without analysing the chunks again."""
-        bm25 = cls.__new__(cls)
-        bm25.chunks, bm25.vocab, bm25.matrix = chunks, vocab, matrix
-        return bm25
-
-    def scores(self, query: str) -> np.ndarray:
-        ids = [self.vocab[t] for t in analyze(query) if t in self.vocab]
-        if not ids:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.matrix[ids].sum(axis=0)).ravel()
-
-    def search(self, query: str, top_k: int, allowed: set[str] | None = None) -> list[Hit]:
-        scores = self.scores(query)
-        order = np.argsort(-scores, kind="stable")
-        hits: list[Hit] = []
-        for j in order:
-            if scores[j] <= 0 or len(hits) >= top_k:
-                break
-            if allowed is None or self.chunks[j].chunk_id in allowed:
-                hits.append(Hit(self.chunks[j], float(scores[j])))
-        return hits
-
-
-CACHE_FORMAT = 1  # bump when what the .npz holds changes
+MERGE_AT = 0.25  # merge when this share of the columns is tombstones or small segments
+MAX_PARTS = 12  # merge the small parts when there are more parts than this
+REBUILD_AT = 0.5  # analyse everything afresh when more than this share of the chunks is new
+_PAGE = 2000
 
 
 class LexicalIndex:
-    """BM25 for a store, rebuilt when the store's fingerprint changes and cached in `cache_dir`."""
+    """BM25 for a store, following its fingerprint incrementally and cached in `cache_dir`.
 
-    def __init__(self, store: Any, cache_dir: str | Path) -> None:
+    `how` says what the last change of fingerprint cost: "loaded" (from the cache, as it was), "updated"
+    (tombstones and/or a new segment), "merged" (updated, then its parts merged) or "rebuilt" (everything
+    analysed)."""
+
+    def __init__(self, store: ChunkSource, cache_dir: str | Path, *, merge_at: float = MERGE_AT) -> None:
         self.store = store
-        self.cache = Path(cache_dir) / f"bm25-{store.collection_name}.npz"
-        self._old_pickle = Path(cache_dir) / f"bm25-{store.collection_name}.pkl"  # never loaded
+        self.merge_at = merge_at
+        self.cache = LexicalCache(cache_dir, store.collection_name)
         self._fingerprint = ""
         self._bm25: BM25 | None = None
+        self._lock = threading.Lock()  # one update at a time; readers keep the BM25 they were given
+        self.how = ""
 
     def get(self, fingerprint: str | None = None) -> BM25:
         fp = fingerprint or self.store.fingerprint()
         if self._bm25 is not None and fp == self._fingerprint:
             return self._bm25
-        bm25 = self._load_cached(fp)
-        if bm25 is None:
-            bm25 = BM25(list(self.store.iter_chunks()))
-            self._save(fp, bm25)
-        self._bm25, self._fingerprint = bm25, fp
+        with self._lock:
+            if self._bm25 is None or fp != self._fingerprint:
+                # The fingerprint is read before the chunks: a write in between moves it again, so the
+                # next call looks again (and finds nothing, or the rest, to do).
+                self._bm25 = self._follow(fp)
+                self._fingerprint = fp
+            return self._bm25
+
+    def rebuild(self) -> BM25:
+        """Analyse every chunk the store shows afresh (and cache the result)."""
+        with self._lock:
+            fp = self.store.fingerprint()
+            self._bm25, self._fingerprint = self._rebuilt(fp, {c.chunk_id: c for c in self.store.iter_chunks()}), fp
+            return self._bm25
+
+    def _follow(self, fp: str) -> BM25:
+        if self._bm25 is None:
+            return self._loaded(fp)
+        held = self._bm25.live_ids
+        wanted = self._wanted()
+        if wanted is None:  # entries that do not list their chunks: read what is shown
+            current = {c.chunk_id: c for c in self.store.iter_chunks()}
+            return self._updated(fp, self._bm25, held, current)
+        missing = wanted - held
+        if len(missing) > REBUILD_AT * max(len(wanted), 1):
+            return self._rebuilt(fp, {c.chunk_id: c for c in self.store.iter_chunks()})
+        fetched = self._fetch(sorted(missing))
+        return self._save(fp, self._bm25.changed(list(fetched.values()), held - wanted))
+
+    def _loaded(self, fp: str) -> BM25:
+        """From the cache, brought in line with the chunks the store shows; rebuilt if there is none."""
+        current = {c.chunk_id: c for c in self.store.iter_chunks()}
+        stored = self.cache.load()
+        if stored is None:
+            return self._rebuilt(fp, current)
+        live = [i for p in stored.parts for i in p.segment.ids if i not in p.dead]
+        held = set(live)
+        if len(held) != len(live):  # a chunk live twice: not a manifest we wrote
+            return self._rebuilt(fp, current)
+        gone = held - current.keys()
+        parts = [Part(p.segment, p.dead | {i for i in gone if i in p.segment.column}) for p in stored.parts]
+        bm25 = BM25.of(parts, current)
+        if not gone and held == current.keys():
+            self.how = "loaded"
+            if stored.fingerprint != fp:
+                self.cache.save(fp, bm25.parts)
+            return bm25
+        return self._updated(fp, bm25, held - gone, current)
+
+    def _updated(self, fp: str, bm25: BM25, held: set[str], current: Mapping[str, Chunk]) -> BM25:
+        added = [c for i, c in current.items() if i not in held]
+        if len(added) > REBUILD_AT * max(len(current), 1):
+            return self._rebuilt(fp, current)
+        return self._save(fp, bm25.changed(added, held - current.keys()))
+
+    def _rebuilt(self, fp: str, current: Mapping[str, Chunk]) -> BM25:
+        bm25 = BM25(list(current.values()))
+        self.cache.save(fp, bm25.parts)
+        self.how = "rebuilt"
         return bm25
 
-    def _load_cached(self, fp: str) -> BM25 | None:
-        """The cached BM25 if the cache is readable, well-formed and for fingerprint `fp`; else None."""
-        from scipy.sparse import csr_matrix
+    def _save(self, fp: str, bm25: BM25) -> BM25:
+        self.how = "updated"
+        if bm25.fragmentation() > self.merge_at:
+            bm25, self.how = bm25.merged(), "merged"
+        elif len(bm25.parts) > MAX_PARTS:  # many small segments: merge those, the base stays as it is
+            bm25, self.how = bm25.merged(small_only=True), "merged"
+        self.cache.save(fp, bm25.parts)
+        return bm25
 
-        try:
-            with np.load(self.cache, allow_pickle=False) as z:
-                meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-                if meta["format"] != CACHE_FORMAT or meta["fingerprint"] != fp:
-                    return None
-                vocab, ids = list(meta["vocab"]), list(meta["chunk_ids"])
-                matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(len(vocab), len(ids)))
-            matrix.check_format(full_check=True)
-            chunks = {c.chunk_id: c for c in self.store.iter_chunks()}
-            if len(chunks) != len(ids) or not all(i in chunks for i in ids):
+    def _wanted(self) -> set[str] | None:
+        """The ids of the chunks the store shows, from its registry entries; None if one does not list them."""
+        wanted: set[str] = set()
+        for listed, _ in self.store.view().docs.values():
+            if listed is None:
                 return None
-            return BM25.restore([chunks[i] for i in ids], {t: n for n, t in enumerate(vocab)}, matrix)
-        except Exception:  # noqa: BLE001 - missing, corrupt or foreign: rebuild, whatever the file holds
-            return None
+            wanted |= listed
+        return wanted
 
-    def _save(self, fp: str, bm25: BM25) -> None:
-        meta = {"format": CACHE_FORMAT, "fingerprint": fp, "vocab": sorted(bm25.vocab, key=bm25.vocab.__getitem__),
-                "chunk_ids": [c.chunk_id for c in bm25.chunks]}
-        m = bm25.matrix.tocsr()
-        tmp = self.cache.with_name(self.cache.name + ".tmp")
-        try:
-            make_private_dir(self.cache.parent)
-            with open_private(tmp) as f:
-                np.savez(f, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
-                         data=m.data, indices=m.indices, indptr=m.indptr)
-            tmp.replace(self.cache)
-            self._old_pickle.unlink(missing_ok=True)
-        except OSError:  # a read-only index folder: search works, only without a cache
-            tmp.unlink(missing_ok=True)
+    def _fetch(self, ids: list[str]) -> dict[str, Chunk]:
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), _PAGE):
+            found.update(self.store.get_chunks(ids[i : i + _PAGE]))
+        return found

@@ -3,7 +3,8 @@
 Three narrow Protocols rather than one wide class, so each caller names only what it uses:
 
     SearchStore   retrieval: nearest chunks and sentences to a query vector, chunks and vectors by id
-    ChunkSource   the lexical index: every chunk, and a fingerprint that moves whenever the contents do
+    ChunkSource   the lexical index: every chunk, chunks by id, the view (which chunk ids are shown), and a
+                  fingerprint that moves whenever the contents do
     IngestStore   ingest: the document registry (near-duplicate copies too), writes and deletes of chunks and
                   sentences
 
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from index.types import Chunk, DocInfo, Hit
+from index.view import View
 
 Where = dict[str, Any] | None  # a metadata filter: {"source": {"$in": [...]}} (Chroma's syntax)
 
@@ -55,6 +57,12 @@ class ChunkSource(Protocol):
     collection_name: str
 
     def iter_chunks(self) -> Iterator[Chunk]: ...
+
+    def get_chunks(self, ids: list[str]) -> dict[str, Chunk]: ...
+
+    def view(self) -> View:
+        """What readers are shown: the registry's entries, each listing its chunk ids."""
+        ...
 
     def fingerprint(self) -> str: ...
 

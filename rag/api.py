@@ -23,6 +23,7 @@ from index.loading import SUFFIXES
 from rag import __version__
 from rag.access_log import AccessLog, log_question
 from rag.api_docs import add_docs
+from rag.filters import Filters, check_date
 from rag.guard import HostGuard, RequestGuard, bearer, key_refusal
 from rag.kb import KnowledgeBase
 from rag.openai_chat import MODEL_ID as MODEL_ID  # re-exported
@@ -30,7 +31,6 @@ from rag.openai_chat import ChatRequest, completion, stream
 from rag.openai_embeddings import EmbeddingRequest, embed_sides, embedding_response
 from rag.query import history_problem
 from rag.registry import RETRIEVERS
-from rag.retrieval import Filters, check_date
 from rag.types import Answer, DocumentEntry, SearchHit, Turn
 
 LIST_DOCUMENTS = "GET /api/documents lists them"

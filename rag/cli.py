@@ -54,7 +54,7 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 
 
 def _filters(args: argparse.Namespace):  # -> Filters
-    from rag.retrieval import Filters
+    from rag.filters import Filters
 
     return Filters(date_from=args.date_from, date_to=args.date_to, sources=tuple(args.source),
                    doc_ids=tuple(args.doc))
@@ -94,42 +94,52 @@ def _through(url: str, command: str, doc_id: str) -> str:
 
 
 def _reader(settings: Settings):  # -> KnowledgeBase | RemoteIndex
-    """Where reads go: the index itself, or the `rag serve` that owns it."""
+    """Where reads go: the `rag serve` that owns the index (found from the lock file before anything heavy
+    is imported: the answer then takes about a second), or the index itself."""
+    if not settings.chroma_url:
+        from index.owner import IndexLock
+
+        lock = IndexLock(settings.index_dir)  # the knowledge base takes its own, below
+        try:
+            lock.acquire_shared()
+        except IndexBusyError as exc:
+            if exc.url:
+                return _remote(exc.url, settings)
+        finally:
+            lock.release()
     from rag.kb import KnowledgeBase
-    from rag.remote import RemoteIndex
 
     kb = KnowledgeBase(settings)
     try:
         kb.store.warm_up()
     except IndexBusyError as exc:
         if exc.url:
-            return RemoteIndex(exc.url, settings.api_key, str(settings.index_dir))
+            return _remote(exc.url, settings)
         raise IndexBusyError(f"{exc}; ask again when it has finished", exc.owner) from None
     return kb
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
+def _remote(url: str, settings: Settings):  # -> RemoteIndex
+    from rag.remote import RemoteIndex
 
+    print(f"rag: asking the running `rag serve` at {url} (it owns the index at {settings.index_dir})",
+          file=sys.stderr)
+    return RemoteIndex(url, settings.api_key, str(settings.index_dir))
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from index.loading import FieldMap
+    from rag.progress import IngestProgress
 
     fields = FieldMap.parse(args.fields) if args.fields else FieldMap()
     kb = _owned(settings, "ingest")
     paths = args.paths or [settings.articles_dir]
     started = time.perf_counter()
-    bar = tqdm(unit=" docs", desc="ingest", file=sys.stderr, disable=None)
-    totals = {"chunks": 0}
-
-    def progress(what: str, n: int) -> None:
-        if what == "documents":
-            bar.update(n)
-        else:
-            totals["chunks"] += n
-            rate = totals["chunks"] / max(time.perf_counter() - started, 1e-9)
-            bar.set_postfix(chunks=totals["chunks"], emb_per_s=f"{rate:.1f}")
-
-    report = kb.ingest(paths, fields=fields, prune=args.prune, progress=progress)
-    bar.close()
+    progress = IngestProgress(sys.stderr)  # a bar on a terminal, a line every 10 s otherwise
+    try:
+        report = kb.ingest(paths, fields=fields, prune=args.prune, progress=progress)
+    finally:
+        progress.close()
     took = time.perf_counter() - started
     print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
           f"removed {len(report.removed)}, failed {len(report.failed)}; {report.chunks_embedded} chunks "
@@ -201,12 +211,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.kb import KnowledgeBase
-    from rag.pipeline import also_line
+    from rag.copies import also_line
+    from rag.remote import RemoteIndex
 
     _check_question(args.question, args.top_k)
     reader = _reader(settings)
-    if isinstance(reader, KnowledgeBase):
+    if not isinstance(reader, RemoteIndex):
         result = reader.ask(args.question, top_k=args.top_k, mode=args.mode, filters=_filters(args))
     elif args.mode:
         raise InputError(f"--mode: the index is served by {reader.url}, which answers in its own retrieval mode "
@@ -295,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     from index.files import private_umask
 
     private_umask()  # index and models readable by their owner only, unless RAG_SHARED_FILES=1 (index/files.py)
-    available = commands()
+    argv = sys.argv[1:] if argv is None else argv
+    named = next((a for a in argv if not a.startswith("-")), None)
+    available = dict(BUILT_IN) if named in BUILT_IN else commands()  # a built-in needs no plugin loaded
     args = _parser(available).parse_args(argv)
     try:
         settings = load_settings()

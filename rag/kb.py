@@ -155,7 +155,7 @@ class KnowledgeBase:
             if prune:
                 self.store.sweep()  # also what a killed ingest left (the index's owner asked for it)
             if report.changed:
-                self.lexical.get()  # rebuild now, not on the first question
+                self.lexical.get()  # follow now (the changed chunks only), not on the first question
             return report
 
     def chunk_settings(self) -> ChunkSettings:

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from index.errors import RagError
-from rag.pipeline import also_line
+from rag.copies import also_line
 from rag.types import Answer, Citation, Turn
 
 MODEL_ID = "arabic-news-rag"

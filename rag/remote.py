@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 from index.errors import InputError, NotFoundError, StoreError
-from rag.retrieval import Filters
+from rag.filters import Filters
 from rag.types import Answer, DocumentEntry, SearchHit
 
 TIMEOUT = 300.0  # a question waits behind an upload on the server; an upload can take minutes

@@ -22,78 +22,17 @@ feedback did not pay (English hit@1 0.81 → 0.69 at weight 0.15), so it is off 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from index.errors import InputError
 from index.lexical import BM25, LexicalIndex, analyze
 from index.store import SearchStore
 from index.types import Chunk, Hit
+from rag.filters import NO_FILTERS, Filters  # defined there so rag/remote.py need not load retrieval
 from rag.query import Query
-
-
-def check_date(value: str) -> str:
-    """`value` if it is "", YYYY, YYYY-MM or YYYY-MM-DD naming a real month and day; else `InputError`.
-
-    >>> check_date("2016-02"), check_date("")
-    ('2016-02', '')
-    >>> check_date("2016-13-45")
-    Traceback (most recent call last):
-    ...
-    index.errors.InputError: bad date '2016-13-45': use YYYY, YYYY-MM or YYYY-MM-DD
-    """
-    if value:
-        full = value + "-01-01"[len(value) - 4:] if len(value) in (4, 7) else value
-        try:
-            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-                raise ValueError(value)
-            date.fromisoformat(full)
-        except ValueError:
-            raise InputError(f"bad date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD") from None
-    return value
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval: ISO date range (inclusive, prefix-compared), sources, document ids."""
-
-    date_from: str = ""
-    date_to: str = ""
-    sources: tuple[str, ...] = ()
-    doc_ids: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        check_date(self.date_from)
-        check_date(self.date_to)
-
-    def __bool__(self) -> bool:
-        return bool(self.date_from or self.date_to or self.sources or self.doc_ids)
-
-    def accepts(self, chunk: Chunk) -> bool:
-        day = chunk.date[:10]
-        return ((not self.date_from or (bool(day) and day >= self.date_from[:10]))
-                and (not self.date_to or (bool(day) and day <= self.date_to[:10]))
-                and (not self.sources or chunk.source in self.sources)
-                and (not self.doc_ids or chunk.doc_id in self.doc_ids))
-
-    def where(self) -> dict[str, Any] | None:
-        """The part Chroma can filter on directly (dates are checked afterwards: they are strings)."""
-        clauses: list[dict[str, Any]] = []
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.doc_ids:
-            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-NO_FILTERS = Filters()
 
 
 class Retriever(Protocol):
@@ -150,20 +89,19 @@ def coverage(bm25: BM25, question: str) -> float:
     terms = analyze(question)
     if not terms:
         return 0.0
-    n = max(len(bm25.chunks), 1)
-    known_idf = sum(np.log(1 + n) for t in terms if t in bm25.vocab)
+    n = max(bm25.n, 1)
+    known_idf = sum(np.log(1 + n) for t in terms if bm25.df(t))
     return float(known_idf / (len(terms) * np.log(1 + n)))
 
 
 def feedback_query(bm25: BM25, chunks: list[Chunk], n_terms: int) -> str:
     """The most distinctive terms of `chunks` (tf × idf), as a lexical query."""
     counts = Counter(t for c in chunks for t in analyze(c.text))
-    df = np.asarray(bm25.matrix.getnnz(axis=1)).ravel()
-    n = max(len(bm25.chunks), 1)
+    n = max(bm25.n, 1)
 
     def weight(term: str) -> float:
-        idx = bm25.vocab.get(term)
-        return counts[term] * float(np.log(n / (1 + df[idx]))) if idx is not None else 0.0
+        df = bm25.df(term)
+        return counts[term] * float(np.log(n / (1 + df))) if df else 0.0
 
     return " ".join(sorted(counts, key=weight, reverse=True)[:n_terms])
 

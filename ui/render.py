@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from index.arabic import language_of
-from rag.pipeline import also_reported, copy_label
+from rag.copies import also_reported, copy_label
 from rag.types import Answer, ArticleCopy, Citation, Language
 
 MARKER = re.compile(r"\[(\d+)\]")

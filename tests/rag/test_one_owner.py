@@ -163,3 +163,24 @@ def test_a_killed_server_leaves_no_lock_behind(server, env, tmp_path):
     out = rag("ingest", str(new_articles(tmp_path / "new")), env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("added 15")
+
+
+LIGHT_ASK = """
+import sys
+from rag.cli import main
+code = main(sys.argv[1:])
+heavy = ("torch", "chromadb", "llama_index", "sentence_transformers", "transformers", "gradio", "fastapi")
+print("loaded:", ",".join(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_ask_goes_to_the_running_server_says_so_and_loads_nothing_heavy(server, env):
+    client = {k: v for k, v in env.items() if k != "RAG_EMBED_BACKEND"}  # the product's own CLI, unpatched
+    out = subprocess.run([sys.executable, "-c", LIGHT_ASK, "ask", "قاعة واغادوغو"], cwd=ROOT, env=client,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    status, direct = call(server.url, "/api/ask", {"question": "قاعة واغادوغو"})
+    assert status == 200 and out.stdout.startswith(direct["answer"])  # type: ignore[index]
+    assert f"asking the running `rag serve` at {server.url}" in out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "loaded:"  # no torch, Chroma, llama-index, model or web stack
