@@ -1,20 +1,25 @@
 """Sentence splitting for Arabic and English news text, returning character spans.
 
 A sentence ends at `.` `!` `?` `؟` `؛` (and `…`), plus any closing quotes or brackets after it, when
-what follows is a space and then a plausible sentence start; and at every line break. It does not end
-at a decimal point (`3.5`), inside a domain (`العربية.نت`), after an initial or a short Latin
+what follows is a space and then a plausible sentence start; and at every line break. It also ends at a
+full stop glued between two Arabic words of three letters or more (`الماضي.وقال`): news sites often drop
+the space, and one "sentence" then holds two claims. It does not end at a decimal point (`3.5`), inside a
+domain (`العربية.نت`) or an Arabic-letter acronym (`دي.ان.أيه`), after an initial or a short Latin
 abbreviation (`U.S.`, `Dr.`), or at `..` used as a pause in Arabic headlines.
 
 >>> text = 'قال المصدر "إنهم غادروا." ثم أضاف: هل عادوا؟ لا. Dr. Smith left at 3.5 p.m. today.'
 >>> [text[s:e] for s, e in split_spans(text)]
 ['قال المصدر "إنهم غادروا."', 'ثم أضاف: هل عادوا؟', 'لا.', 'Dr. Smith left at 3.5 p.m. today.']
+>>> split("وصل الوفد أمس.وقال المتحدث إن الحمض (دي.ان.أيه) نشر في العربية.نت اليوم.")
+['وصل الوفد أمس.', 'وقال المتحدث إن الحمض (دي.ان.أيه) نشر في العربية.نت اليوم.']
 """
 
 from __future__ import annotations
 
 import re
 
-_END = re.compile(r"(?:[.!?؟؛…]+)[\"'”»)\]]*(?=\s|$)")
+_END = re.compile(r"(?:[.!?؟؛…]+)[\"'”»)\]]*(?=\s|$)"
+                  r"|(?<=[\u0621-\u064a]{3})\.(?=[\u0621-\u064a]{3})")  # or glued: "أمس.وقال"
 _ABBREV = re.compile(r"(?:\b[A-Za-z]|\b(?:Dr|Mr|Mrs|Ms|St|Gen|Col|Lt|Sgt|Prof|Jr|Sr|vs|etc|No|Inc|Co|p\.m|a\.m))\.$")
 
 
