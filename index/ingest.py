@@ -41,7 +41,7 @@ from index.store import IngestStore, Registration
 from index.types import Chunk, DocInfo, Document, Failure
 
 BATCH_DOCS = 64
-INDEX_FORMAT = 3  # part of every doc_hash: bump when what ingest stores changes (2: sentence vectors; 3: glued stops split)
+INDEX_FORMAT = 3  # in every doc_hash: bump when what ingest stores changes (2: sentence vectors; 3: glued stops)
 
 
 @dataclass
