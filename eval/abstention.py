@@ -3,7 +3,9 @@
 `answer()` abstains when the draft's support (`Answer.support`) is below the question language's threshold,
 and the draft does not depend on the threshold. So one run tells what any other threshold would have done:
 at threshold t a question is answered exactly when its support ≥ t (an empty draft carries support 0).
-Sweeping t gives the curve; the point at the thresholds in use is the run's own abstention behaviour.
+Sweeping t gives the curve; the point at the thresholds in use is the run's own abstention behaviour. The
+languages' supports live on different scales (an English question's is relative to a background level,
+`rag/background.py`), so each language is swept around its own threshold: in use + δ, δ in `OFFSETS`.
 
 Worked example: answerable supports 0.9 and 0.8, unanswerable supports 0.85 and 0.7. At 0.8 both answerable
 questions are answered (1.0) and one unanswerable is refused (0.5); at 0.9, 0.5 and 1.0.
@@ -27,8 +29,8 @@ from typing import Any
 from eval.runner import Result
 from rag.settings import Settings
 
-SWEEP = tuple(round(0.70 + 0.01 * i, 2) for i in range(26))  # 0.70 … 0.95
-SHOWN = tuple(t for t in SWEEP if round(t * 100) % 5 == 0)  # the rows printed: 0.70, 0.75, … 0.95
+OFFSETS = tuple(round(-0.10 + 0.005 * i, 3) for i in range(41))  # δ: −0.10 … +0.10 around the threshold in use
+SHOWN = tuple(d for d in OFFSETS if round(d * 1000) % 20 == 0 and abs(d) <= 0.06)  # rows printed: −0.06 … +0.06
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,9 @@ Curves = dict[str, dict[str, list[CurvePoint]]]  # configuration → question la
 
 
 def curves(results: Sequence[Result], in_use: Mapping[str, float],
-           thresholds: Sequence[float] = SWEEP) -> tuple[Curves, Curves]:
-    """(the sweep, the single point at the threshold in use) per configuration and question language."""
+           offsets: Sequence[float] = OFFSETS) -> tuple[Curves, Curves]:
+    """(the sweep: one point per offset from the language's threshold in use, the single point at that
+    threshold) per configuration and question language."""
     sweep: Curves = {}
     current: Curves = {}
     for r in results:
@@ -72,7 +75,8 @@ def curves(results: Sequence[Result], in_use: Mapping[str, float],
         for lang in langs:
             pairs = [(r.answer.support, r.question.answerable) for r in results
                      if r.config == config and r.question.lang == lang]
-            langs[lang] = curve(pairs, thresholds)
+            base = in_use.get(lang, 0.0)
+            langs[lang] = curve(pairs, [round(base + d, 4) for d in offsets])
             if lang in in_use:
                 current.setdefault(config, {})[lang] = curve(pairs, [in_use[lang]])
     return sweep, current
@@ -83,21 +87,20 @@ def as_json(sweep: Curves, current: Curves) -> dict[str, Any]:
             "in_use": {c: {lang: asdict(ps[0]) for lang, ps in langs.items()} for c, langs in current.items()}}
 
 
-def markdown(sweep: Curves, current: Curves, shown: Sequence[float] = SHOWN) -> list[str]:
-    """A table per configuration: one row per shown threshold, answer / abstain rate per language side by side."""
+def markdown(sweep: Curves, shown: Sequence[float] = SHOWN) -> list[str]:
+    """A table per configuration: one row per shown offset δ from the thresholds in use, answer / abstain rate
+    per language side by side (each language at its own threshold + δ)."""
     lines = []
     for config, langs in sweep.items():
         names = sorted(langs)
         lines += [f"**{config}** (answer rate on answerable · abstain rate on unanswerable)", "",
                   "| threshold | " + " | ".join(f"{lang} answered | {lang} abstained" for lang in names) + " |",
                   "|---|" + "---|---|" * len(names)]
-        for t in shown:
-            points = [next(p for p in langs[lang] if p.threshold == t) for lang in names]
-            lines.append(f"| {t:.2f} | " + " | ".join(_rates(p) for p in points) + " |")
-        in_use = {lang: current.get(config, {}).get(lang) for lang in names}
-        label = ", ".join(f"{lang} {ps[0].threshold:.2f}" for lang, ps in in_use.items() if ps)
-        lines.append(f"| in use ({label}) | " + " | ".join(_rates(ps[0]) if ps else "— | —"
-                                                          for ps in in_use.values()) + " |")
+        for d in shown:
+            points = [langs[lang][OFFSETS.index(d)] for lang in names]
+            label = "in use" if d == 0 else f"in use {d:+.2f}"
+            lines.append(f"| {label} ({', '.join(f'{n} {p.threshold:.3f}' for n, p in zip(names, points))}) | "
+                         + " | ".join(_rates(p) for p in points) + " |")
         lines.append("")
     return lines
 
@@ -119,8 +122,8 @@ def plot(sweep: Curves, current: Curves, path: Path) -> None:
             line, = ax.plot([p.answer_rate for p in kept], [p.abstain_rate for p in kept], marker=".",
                             label=f"{config} · {lang}")
             for p in kept:
-                if p.threshold in (SWEEP[0], SWEEP[-1]):
-                    ax.annotate(f"{p.threshold:.2f}", (p.answer_rate, p.abstain_rate), fontsize=7)
+                if p in (points[0], points[-1]):
+                    ax.annotate(f"{p.threshold:.3f}", (p.answer_rate, p.abstain_rate), fontsize=7)
             point = current.get(config, {}).get(lang, [None])[0]
             if point and point.answer_rate is not None and point.abstain_rate is not None:
                 ax.plot([point.answer_rate], [point.abstain_rate], marker="*", markersize=12, color=line.get_color())

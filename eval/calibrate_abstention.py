@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval.datasets import SEED_QUESTIONS, arcd, load_questions, write_jsonl  # noqa: E402
 from eval.retrieval_tuning import EVAL_DIR, CachedQueries, knowledge_base  # noqa: E402
+from rag.background import Background  # noqa: E402
 from rag.generators.extractive import ExtractiveGenerator  # noqa: E402
 from rag.query import build_query  # noqa: E402
 from rag.retrieval import HybridRetriever  # noqa: E402
@@ -37,7 +38,7 @@ from rag.settings import Settings  # noqa: E402
 def supports(kb, embedder, questions: list[str]) -> list[tuple[str, float]]:
     """(question language, support) for each question."""
     retriever = HybridRetriever(kb.store, kb.lexical)
-    scorer = ExtractiveGenerator(embedder)
+    scorer = ExtractiveGenerator(embedder, background=Background(embedder))
     queries = [build_query(q, embedder) for q in questions]
     return [(query.language, scorer.support(query, retriever.retrieve(query, 5))) for query in queries]
 

@@ -79,7 +79,7 @@ def run_xquad(args: argparse.Namespace, settings: Settings, configs: Sequence[Co
             print_summary(total, by_lang)
             gated = {c: {**m, "abstention_precision": total[c]["abstention_precision"],
                          "abstention_recall": total[c]["abstention_recall"]} for c, m in gated.items()}
-        print("\n" + "\n".join(abstention.markdown(sweep, current)))
+        print("\n" + "\n".join(abstention.markdown(sweep)))
     print(f"report: {out / 'report.md'}")
     return gates(args, gated)
 
@@ -100,7 +100,7 @@ def held_out_section(by_lang: Mapping[str, Mapping[str, Any]], sweep: abstention
     lines += ["", "### Answer rate vs abstain rate by support threshold", "",
               "At threshold t a question is answered when its support ≥ t (the draft does not depend on t, so "
               "one run gives every point); \"in use\" is the threshold this run applied.", ""]
-    lines += abstention.markdown(sweep, current)
+    lines += abstention.markdown(sweep)
     lines += ["![abstention curve](abstention_curve.png)"]
     return lines
 

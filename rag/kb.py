@@ -29,6 +29,7 @@ from index.lexical import LexicalIndex
 from index.loading import FieldMap
 from index.owner import IndexLock, Owner
 from index.types import DocInfo, Hit
+from rag.background import Background
 from rag.generators import Generator, Writer
 from rag.locks import RWLock
 from rag.pipeline import answer
@@ -108,6 +109,10 @@ class KnowledgeBase:
         return self._embedder
 
     @cached_property
+    def background(self) -> Background:
+        return Background(self.embedder, cache_dir=self.settings.model_dir / "background")
+
+    @cached_property
     def lexical(self) -> LexicalIndex:
         return LexicalIndex(self.store, self.settings.index_dir)
 
@@ -139,6 +144,7 @@ class KnowledgeBase:
     def warm_up(self) -> None:
         """Load the models and the lexical index now (a server does this before its first request)."""
         self.embedder.warm_up()
+        self.background.warm_up()
         writer = self.writer()
         if writer is not None:
             writer.warm_up()

@@ -50,7 +50,7 @@ def _hybrid(kb: KnowledgeBase) -> Retriever:
 def _extractive(kb: KnowledgeBase) -> Generator:
     from rag.generators.extractive import ExtractiveGenerator
 
-    return ExtractiveGenerator(kb.embedder, store=kb.store)
+    return ExtractiveGenerator(kb.embedder, store=kb.store, background=kb.background)
 
 
 def _openai(kb: KnowledgeBase) -> Generator:
@@ -62,7 +62,8 @@ def _openai(kb: KnowledgeBase) -> Generator:
         raise InputError("RAG_GENERATOR=openai needs RAG_LLM_URL (an OpenAI-compatible server, e.g. "
                          "http://127.0.0.1:11434/v1)")
     return OpenAIGenerator(kb.embedder, url=s.llm_url, model=s.llm_model, api_key=s.llm_api_key,
-                           timeout=s.llm_timeout, scorer=ExtractiveGenerator(kb.embedder, store=kb.store))
+                           timeout=s.llm_timeout, scorer=ExtractiveGenerator(kb.embedder, store=kb.store,
+                                                                             background=kb.background))
 
 
 def _openai_condenser(kb: KnowledgeBase) -> Condenser:

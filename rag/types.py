@@ -65,8 +65,9 @@ class Answer(BaseModel):
     language: Language
     abstained: bool
     citations: list[Citation]
-    support: float = Field(0.0, description="how closely the best evidence sentence matches the question; "
-                                             "below the language's threshold the answer abstains")
+    support: float = Field(0.0, description="how closely the best evidence sentence matches the question (for "
+                                             "an English question, how far above its match with ordinary Arabic "
+                                             "news); below the language's threshold the answer abstains")
     checks: list[SentenceCheck] = Field(default_factory=list, description="one per sentence a writer rewrote "
                                         "(local-LLM answers); empty for extractive answers")
     timings_ms: dict[str, float]

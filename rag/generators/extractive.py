@@ -25,6 +25,7 @@ from index.chunking import sentence_id
 from index.embedding import Embedder
 from index.lexical import analyze
 from index.types import Hit
+from rag.background import Background
 from rag.generators import Draft, Evidence, Part
 from rag.generators.planted import addresses_a_model
 from rag.query import Query
@@ -70,17 +71,20 @@ class SentenceVectors(Protocol):
 
 
 class ExtractiveGenerator:
-    def __init__(self, embedder: Embedder, *, store: SentenceVectors | None = None, max_passages: int = 10,
-                 max_sentences: int = 4, margin: float = 0.04, overlap_weight: float = 0.1) -> None:
+    def __init__(self, embedder: Embedder, *, store: SentenceVectors | None = None,
+                 background: Background | None = None, max_passages: int = 10, max_sentences: int = 4,
+                 margin: float = 0.04, overlap_weight: float = 0.1) -> None:
         self.embedder = embedder
         self.store = store
+        self.background = background
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.margin = margin
         self.overlap_weight = overlap_weight
 
     def score(self, query: Query, hits: list[Hit]) -> tuple[list[Evidence], float]:
-        """(candidates best first, the best plain question–sentence cosine: the draft's support)."""
+        """(candidates best first, the draft's support: the best plain question–sentence cosine, less the
+        question's background level for an English question when a `background` is given)."""
         candidates = candidate_sentences(hits, self.max_passages)
         if not candidates:
             return [], 0.0
@@ -92,7 +96,8 @@ class ExtractiveGenerator:
             for c, sim in zip(candidates, sims)
         ]
         order = np.argsort([-e.score for e in scored], kind="stable")
-        return [scored[i] for i in order], float(sims.max())
+        best = float(sims.max())
+        return [scored[i] for i in order], self.background.support(query, best) if self.background else best
 
     def _sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:
         """Vectors of the candidate sentences: stored at ingest where available, embedded otherwise."""

@@ -3,7 +3,7 @@ results (the arithmetic is in the comments)."""
 
 import pytest
 
-from eval.abstention import SWEEP, CurvePoint, curve, curves, markdown, thresholds_in_use
+from eval.abstention import OFFSETS, CurvePoint, curve, curves, markdown, thresholds_in_use
 from eval.datasets import Question
 from eval.runner import judge
 from rag.settings import Settings
@@ -25,11 +25,11 @@ def test_each_point_counts_answers_at_or_above_and_abstentions_below_the_thresho
 
 
 def test_rates_are_monotone_along_the_sweep():
-    points = curve(PAIRS, SWEEP)
+    points = curve(PAIRS, [0.80 + d for d in OFFSETS])
     answered = [p.answer_rate for p in points]
     refused = [p.abstain_rate for p in points]
     assert answered == sorted(answered, reverse=True) and refused == sorted(refused)
-    assert SWEEP[0] == 0.70 and SWEEP[-1] == 0.95 and len(SWEEP) == 26
+    assert OFFSETS[0] == -0.10 and OFFSETS[-1] == 0.10 and len(OFFSETS) == 41 and 0.0 in OFFSETS
 
 
 def test_a_class_without_questions_is_unmeasured_not_zero():
@@ -46,17 +46,21 @@ def _result(config: str, lang: str, answerable: bool, support: float, threshold:
     return judge(config, q, (), ans)
 
 
-def test_curves_are_split_by_configuration_and_question_language_with_the_point_in_use():
-    results = [_result("c", "en", True, 0.80, 0.78), _result("c", "en", False, 0.75, 0.78),
+def test_curves_are_split_by_configuration_and_question_language_each_swept_around_its_own_threshold():
+    results = [_result("c", "en", True, 0.08, 0.06), _result("c", "en", False, 0.03, 0.06),
                _result("c", "ar", True, 0.81, 0.82), _result("c", "ar", False, 0.90, 0.82)]
-    sweep, current = curves(results, {"en": 0.78, "ar": 0.82})
+    sweep, current = curves(results, {"en": 0.06, "ar": 0.82})
     assert set(sweep["c"]) == {"en", "ar"}
-    # en at 0.78: the answerable 0.80 answered, the unanswerable 0.75 refused; ar at 0.82: neither
-    assert current["c"]["en"] == [CurvePoint(0.78, 1.0, 1.0)]
+    # en at 0.06: the answerable 0.08 answered, the unanswerable 0.03 refused; ar at 0.82: neither
+    assert current["c"]["en"] == [CurvePoint(0.06, 1.0, 1.0)]
     assert current["c"]["ar"] == [CurvePoint(0.82, 0.0, 0.0)]
-    table = "\n".join(markdown(sweep, current))
-    assert "| 0.75 | 1.000 | 0.000 | 1.000 | 0.000 |" in table  # ar answered/refused, then en, at 0.75
-    assert "| in use (ar 0.82, en 0.78) | 0.000 | 0.000 | 1.000 | 1.000 |" in table
+    assert sweep["c"]["en"][0].threshold == pytest.approx(-0.04) and sweep["c"]["ar"][-1].threshold == 0.92
+    table = "\n".join(markdown(sweep))
+    # δ = −0.02: ar at 0.80 answers its 0.81 (refuses nothing); en at 0.04 answers 0.08 and refuses 0.03
+    assert "| in use -0.02 (ar 0.800, en 0.040) | 1.000 | 0.000 | 1.000 | 1.000 |" in table
+    assert "| in use (ar 0.820, en 0.060) | 0.000 | 0.000 | 1.000 | 1.000 |" in table
+    # δ = +0.04: en at 0.10 answers nothing
+    assert "| in use +0.04 (ar 0.860, en 0.100) | 0.000 | 0.000 | 0.000 | 1.000 |" in table
 
 
 def test_the_thresholds_in_use_follow_the_settings():

@@ -31,7 +31,7 @@ def test_an_unknown_component_name_fails_at_start_up_listing_the_known_ones(fiel
 
 
 def test_the_thresholds_are_decoded_in_one_place():
-    assert Settings().min_support_by_language() == {"en": 0.78, "ar": 0.82}
+    assert Settings().min_support_by_language() == {"en": 0.42, "ar": 0.82}
     assert Settings(min_support_en=0.5).min_support_by_language() == {"en": 0.5, "ar": 0.82}
     assert Settings(min_support=0.3, min_support_ar=0.9).min_support_by_language() == {"en": 0.3, "ar": 0.3}
 
