@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from index.chunking import TokenCounter, chunk_document, sentence_id
-from index.embedding import Embedder
+from index.embedding import Embedder, SpanEmbedder
 from index.loading import FieldMap, iter_files, load_file
 from index.store import IngestStore, Registration
 from index.types import Chunk, DocInfo, Document, Failure
@@ -50,7 +50,8 @@ class IngestReport:
 class ChunkSettings:
     max_tokens: int = 200
     overlap_tokens: int = 40
-    sentence_vectors: bool = True  # one vector per sentence too: better answers, ~3× slower ingest
+    sentence_vectors: bool = True  # one vector per sentence too: better answers
+    late_chunking: bool = True  # sentence vectors pooled from the chunk's own pass, if the embedder can
 
 
 Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "chunks"
@@ -58,7 +59,8 @@ Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "c
 
 def doc_hash(doc: Document, settings: ChunkSettings, embedder_name: str) -> str:
     payload = json.dumps([doc.text, doc.title, doc.date, doc.source, doc.url, settings.max_tokens,
-                          settings.overlap_tokens, settings.sentence_vectors, embedder_name, INDEX_FORMAT],
+                          settings.overlap_tokens, settings.sentence_vectors, embedder_name, INDEX_FORMAT,
+                          *(["late"] if settings.late_chunking else [])],
                          ensure_ascii=False)
     return hashlib.sha1(payload.encode()).hexdigest()
 
@@ -116,6 +118,8 @@ def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, cou
     from llama_index.core.ingestion import IngestionPipeline
 
     report = IngestReport()
+    late = settings.sentence_vectors and settings.late_chunking and isinstance(embedder, SpanEmbedder)
+    settings = replace(settings, late_chunking=late)  # in doc_hash only where it changes what is stored
     docs = read_documents(paths, fields, report)
     pipeline = IngestionPipeline(transformations=[_embed_adapter(embedder, embedder_name)])
     for i in range(0, len(docs), batch_docs):
@@ -133,12 +137,15 @@ def ingest(paths: Sequence[Path], *, store: IngestStore, embedder: Embedder, cou
         all_chunks = [c for _, _, chunks, _ in todo for c in chunks]
         stored = store.existing_ids([c.chunk_id for c in all_chunks])
         fresh = [c for c in all_chunks if c.chunk_id not in stored]
-        if fresh:
+        sentence_ids: dict[str, set[str]] = {doc.doc_id: set() for doc, _, _, _ in todo}
+        if late:  # one pass per chunk gives its vector and its sentences'
+            pairs = [(doc, chunks) for doc, _, chunks, _ in todo]
+            sentence_ids = _store_late(store, cast(SpanEmbedder, embedder), pairs, fresh)
+        elif fresh:
             embedded = {n.node_id: n.embedding for n in pipeline.run(nodes=[_node(c) for c in fresh])}
             store.add_chunks(fresh, np.asarray([embedded[c.chunk_id] for c in fresh], dtype=np.float32))
         report.chunks_embedded += len(fresh)
-        sentence_ids: dict[str, set[str]] = {doc.doc_id: set() for doc, _, _, _ in todo}
-        if settings.sentence_vectors:
+        if settings.sentence_vectors and not late:
             sentence_ids = _store_sentences(store, embedder, [(doc, chunks) for doc, _, chunks, _ in todo])
         store.put_docs([_registration(doc, dhash, chunks) for doc, dhash, chunks, _ in todo])
         for doc, _, chunks, old in todo:  # after the entries: until then readers were shown the old version
@@ -164,9 +171,10 @@ def _registration(doc: Document, dhash: str, chunks: list[Chunk]) -> Registratio
     return Registration(info, doc.original, tuple(c.chunk_id for c in chunks))
 
 
-def _store_sentences(store: IngestStore, embedder: Embedder,
-                     docs: list[tuple[Document, list[Chunk]]]) -> dict[str, set[str]]:
-    """Embed and store the sentences not stored yet; returns each document's sentence ids."""
+def _sentence_records(docs: list[tuple[Document, list[Chunk]]]
+                      ) -> tuple[dict[str, tuple[str, dict[str, Any]]], dict[str, set[str]]]:
+    """Each sentence once (text, metadata listing the chunks holding it, first holder first), and each
+    document's sentence ids."""
     records: dict[str, tuple[str, dict[str, Any]]] = {}
     per_doc: dict[str, set[str]] = {}
     for doc, chunks in docs:
@@ -180,13 +188,61 @@ def _store_sentences(store: IngestStore, embedder: Embedder,
                 else:
                     records[sid] = (text, {"doc_id": doc.doc_id, "start": start, "end": end, "source": doc.source,
                                            "date": doc.date, "chunk_ids": [chunk.chunk_id]})
+    return records, per_doc
+
+
+def _add_sentences(store: IngestStore, records: dict[str, tuple[str, dict[str, Any]]], ids: list[str],
+                   vectors: np.ndarray) -> None:
+    metas = [{**records[sid][1], "chunk_ids": json.dumps(records[sid][1]["chunk_ids"])} for sid in ids]
+    store.add_sentences(ids, vectors, metas)
+
+
+def _store_sentences(store: IngestStore, embedder: Embedder,
+                     docs: list[tuple[Document, list[Chunk]]]) -> dict[str, set[str]]:
+    """Embed and store the sentences not stored yet, each on its own; returns each document's sentence ids."""
+    records, per_doc = _sentence_records(docs)
     stored = store.existing_sentence_ids(list(records))
     fresh = [sid for sid in records if sid not in stored]
     if fresh:
-        vectors = embedder.embed([records[sid][0] for sid in fresh], kind="passage")
-        metas = [{**records[sid][1], "chunk_ids": json.dumps(records[sid][1]["chunk_ids"])} for sid in fresh]
-        store.add_sentences(fresh, vectors, metas)
+        _add_sentences(store, records, fresh, embedder.embed([records[sid][0] for sid in fresh], kind="passage"))
     return per_doc
+
+
+def _store_late(store: IngestStore, embedder: SpanEmbedder, docs: list[tuple[Document, list[Chunk]]],
+                fresh: list[Chunk]) -> dict[str, set[str]]:
+    """Late chunking: one pass over each chunk to store (fresh, or first holder of a sentence not stored yet)
+    gives the chunk's vector and, pooled from the same token states, its sentences' vectors. A sentence is
+    pooled in its first chunk (the context it opens or continues); one cut off by truncation is embedded alone.
+    Returns each document's sentence ids."""
+    records, per_doc = _sentence_records(docs)
+    stored = store.existing_sentence_ids(list(records))
+    todo_sentences = [sid for sid in records if sid not in stored]
+    first_holders = {records[sid][1]["chunk_ids"][0] for sid in todo_sentences}
+    fresh_ids = {c.chunk_id for c in fresh}
+    chunks = [c for _, cs in docs for c in cs if c.chunk_id in fresh_ids or c.chunk_id in first_holders]
+    texts = [_node(c).get_content(metadata_mode=_embed_mode()) for c in chunks]
+    shifts = [len(t) - len(c.text) for t, c in zip(texts, chunks)]  # the title heading all but the first chunk
+    spans = [[(s + k, e + k) for s, e, _, _ in c.sentences] for c, k in zip(chunks, shifts)]
+    vectors, pooled = embedder.embed_spans(texts, spans, kind="passage") if chunks else (np.zeros((0, 0)), [])
+    by_sentence: dict[str, np.ndarray] = {}
+    for chunk, rows in zip(chunks, pooled):
+        for (text, start, _), row in zip(chunk.sentence_texts(), rows):
+            by_sentence.setdefault(sentence_id(chunk.doc_id, start, text), row)
+    if fresh:
+        index = {c.chunk_id: i for i, c in enumerate(chunks)}
+        store.add_chunks(fresh, np.asarray([vectors[index[c.chunk_id]] for c in fresh], dtype=np.float32))
+    if todo_sentences:
+        cut = [sid for sid in todo_sentences if not by_sentence[sid].any()]
+        if cut:
+            by_sentence.update(zip(cut, embedder.embed([records[sid][0] for sid in cut], kind="passage")))
+        _add_sentences(store, records, todo_sentences, np.stack([by_sentence[sid] for sid in todo_sentences]))
+    return per_doc
+
+
+def _embed_mode() -> Any:
+    from llama_index.core.schema import MetadataMode
+
+    return MetadataMode.EMBED
 
 
 def _origin_file(origin: str) -> str:
