@@ -4,8 +4,11 @@ For each document: a `doc_hash` over its text, metadata and the chunking/embeddi
 whether anything changed. Unchanged documents cost nothing. New or changed ones are chunked; the chunks
 not yet stored (by stable id) are embedded by llama-index's `IngestionPipeline` (as `TextNode`s, the title
 in the embedded text of every chunk but the first) and written to the store with the document's sentence
-vectors; then its registry entry is written, listing exactly those chunks, and only then are its stale chunks
-deleted. Readers are shown only the chunks a registry entry lists (index/view.py), so a run killed half-way
+vectors. With an embedder that pools spans (`SpanEmbedder`: the torch-late and onnx backends) and
+`late_chunking`, one pass per chunk gives both its vector and its sentences' (`_store_late`; llama-index's
+pipeline is then not in the loop, since it has no way to return per-span vectors); otherwise each sentence is
+embedded on its own. Then its registry entry is written, listing exactly those chunks, and only then are its
+stale chunks deleted. Readers are shown only the chunks a registry entry lists (index/view.py), so a run killed half-way
 serves every finished document whole and nothing of the others, and a changed document switches from its old
 version to its new one at once. The next run embeds only the missing chunks and upserts by id, so nothing is
 duplicated; what the killed run left unlisted is swept by the index's next owner (`ChromaStore.sweep`).

