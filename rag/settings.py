@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     sentence_vectors: bool = True  # store a vector per sentence (better answers)
-    late_chunking: bool = True  # pool them from the chunk's own pass when the backend can (torch-late, onnx*)
+    late_chunking: bool = False  # pool them from the chunk's pass (torch-late, onnx*): faster, hybrid hit@1 −0.04
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
     retrieval_mode: str = "hybrid"  # a name in rag.registry.RETRIEVERS: dense | lexical | hybrid
     top_k: int = 5

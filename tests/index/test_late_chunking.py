@@ -42,7 +42,7 @@ class SpanHashEmbedder(HashEmbedder):
 def test_ingest_pools_sentences_from_the_chunk_pass_when_the_embedder_can(store):
     emb = SpanHashEmbedder()
     report = ingest([ARTICLES], store=store, embedder=emb, counter=emb, embedder_name=emb.name,
-                    settings=ChunkSettings(80, 20))
+                    settings=ChunkSettings(80, 20, late_chunking=True))
     chunks = list(store.iter_chunks())
     assert report.chunks_embedded == len(chunks) and len(report.added) == 5
     ids = {sentence_id(c.doc_id, start, text): text for c in chunks for text, start, _ in c.sentence_texts()}
