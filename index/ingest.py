@@ -4,8 +4,11 @@ For each document: a `doc_hash` over its text, metadata and the chunking/embeddi
 whether anything changed. Unchanged documents cost nothing. New or changed ones are chunked; the chunks
 not yet stored (by stable id) are embedded by llama-index's `IngestionPipeline` (as `TextNode`s, the title
 in the embedded text of every chunk but the first) and written to the store with the document's sentence
-vectors; then its registry entry is written, listing exactly those chunks, and only then are its stale chunks
-deleted. Readers are shown only the chunks a registry entry lists (index/view.py), so a run killed half-way
+vectors. With an embedder that pools spans (`SpanEmbedder`: the torch-late and onnx backends) and
+`late_chunking`, one pass per chunk gives both its vector and its sentences' (`_store_late`; llama-index's
+pipeline is then not in the loop, since it has no way to return per-span vectors); otherwise each sentence is
+embedded on its own. Then its registry entry is written, listing exactly those chunks, and only then are its
+stale chunks deleted. Readers are shown only the chunks a registry entry lists (index/view.py), so a run killed half-way
 serves every finished document whole and nothing of the others, and a changed document switches from its old
 version to its new one at once. The next run embeds only the missing chunks and upserts by id, so nothing is
 duplicated; what the killed run left unlisted is swept by the index's next owner (`ChromaStore.sweep`).
@@ -26,15 +29,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from index.chunking import TokenCounter, chunk_document, sentence_id
-from index.embedding import Embedder
+from index.embedding import Embedder, SpanEmbedder
 from index.loading import FieldMap, iter_files, load_file, make_document
 from index.near_duplicates import LshIndex, decode, encode, signature
 from index.store import IngestStore, Registration
@@ -66,6 +69,8 @@ class ChunkSettings:
     overlap_tokens: int = 40
     sentence_vectors: bool = True  # one vector per sentence too: better answers, ~3× slower ingest
     near_duplicate_threshold: float = 0.8  # fold a document this alike to one stored (estimated Jaccard; 0: never)
+    late_chunking: bool = False  # sentence vectors pooled from the chunk's own pass, if the embedder can (faster;
+    # measured: ARCD hybrid hit@1 0.627 vs 0.667 with sentences embedded alone, same onnx-int8 runtime)
 
 
 # (what, how many): ("total", documents found) once, then after each batch ("documents", n) and ("chunks", n)
@@ -74,7 +79,8 @@ Progress = Callable[[str, int], None]
 
 def doc_hash(doc: Document, settings: ChunkSettings, embedder_name: str) -> str:
     payload = json.dumps([doc.text, doc.title, doc.date, doc.source, doc.url, settings.max_tokens,
-                          settings.overlap_tokens, settings.sentence_vectors, embedder_name, INDEX_FORMAT],
+                          settings.overlap_tokens, settings.sentence_vectors, embedder_name, INDEX_FORMAT,
+                          *(["late"] if settings.late_chunking else [])],
                          ensure_ascii=False)
     return hashlib.sha1(payload.encode()).hexdigest()
 
@@ -186,7 +192,9 @@ class _Run:
     def __init__(self, store: IngestStore, embedder: Embedder, counter: TokenCounter, embedder_name: str,
                  settings: ChunkSettings, report: IngestReport) -> None:
         self.store, self.embedder, self.counter, self.embedder_name = store, embedder, counter, embedder_name
-        self.settings, self.report = settings, report
+        late = settings.sentence_vectors and settings.late_chunking and isinstance(embedder, SpanEmbedder)
+        self.settings = replace(settings, late_chunking=late)  # in doc_hash only where it changes what is stored
+        self.report = report
         self.full = LshIndex(settings.near_duplicate_threshold)
         self.hashes: dict[str, str] = {}  # doc_hash of the documents stored in full
         self.unsigned: dict[str, str] = {}  # signatures for unchanged entries that were stored without one
@@ -210,13 +218,17 @@ class _Run:
         all_chunks = [c for t in todo for c in t.chunks]
         stored = self.store.existing_ids([c.chunk_id for c in all_chunks])
         fresh = [c for c in all_chunks if c.chunk_id not in stored]
-        if fresh:
-            embedded = {n.node_id: n.embedding for n in self.pipeline.run(nodes=[_node(c) for c in fresh])}
-            self.store.add_chunks(fresh, np.asarray([embedded[c.chunk_id] for c in fresh], dtype=np.float32))
-        self.report.chunks_embedded += len(fresh)
+        pairs = [(t.doc, t.chunks) for t in todo if t.chunks]
         sentence_ids: dict[str, set[str]] = {t.doc.doc_id: set() for t in todo}
-        if self.settings.sentence_vectors:
-            sentence_ids = _store_sentences(self.store, self.embedder, [(t.doc, t.chunks) for t in todo if t.chunks])
+        if self.settings.late_chunking:  # one pass per chunk gives its vector and its sentences'
+            sentence_ids.update(_store_late(self.store, cast(SpanEmbedder, self.embedder), pairs, fresh))
+        else:
+            if fresh:
+                embedded = {n.node_id: n.embedding for n in self.pipeline.run(nodes=[_node(c) for c in fresh])}
+                self.store.add_chunks(fresh, np.asarray([embedded[c.chunk_id] for c in fresh], dtype=np.float32))
+            if self.settings.sentence_vectors:
+                sentence_ids.update(_store_sentences(self.store, self.embedder, pairs))
+        self.report.chunks_embedded += len(fresh)
         self.store.put_docs([t.registration() for t in todo])
         for t in todo:  # after the entries: until then readers were shown the old version
             doc_id = t.doc.doc_id
@@ -285,9 +297,10 @@ def _still_copy(copy: DocInfo, canonical: DocInfo | None) -> bool:
     return canonical is not None and not canonical.copy_of and canonical.doc_hash == copy.copy_of_hash
 
 
-def _store_sentences(store: IngestStore, embedder: Embedder,
-                     docs: list[tuple[Document, list[Chunk]]]) -> dict[str, set[str]]:
-    """Embed and store the sentences not stored yet; returns each document's sentence ids."""
+def _sentence_records(docs: list[tuple[Document, list[Chunk]]]
+                      ) -> tuple[dict[str, tuple[str, dict[str, Any]]], dict[str, set[str]]]:
+    """Each sentence once (text, metadata listing the chunks holding it, first holder first), and each
+    document's sentence ids."""
     records: dict[str, tuple[str, dict[str, Any]]] = {}
     per_doc: dict[str, set[str]] = {}
     for doc, chunks in docs:
@@ -301,13 +314,61 @@ def _store_sentences(store: IngestStore, embedder: Embedder,
                 else:
                     records[sid] = (text, {"doc_id": doc.doc_id, "start": start, "end": end, "source": doc.source,
                                            "date": doc.date, "chunk_ids": [chunk.chunk_id]})
+    return records, per_doc
+
+
+def _add_sentences(store: IngestStore, records: dict[str, tuple[str, dict[str, Any]]], ids: list[str],
+                   vectors: np.ndarray) -> None:
+    metas = [{**records[sid][1], "chunk_ids": json.dumps(records[sid][1]["chunk_ids"])} for sid in ids]
+    store.add_sentences(ids, vectors, metas)
+
+
+def _store_sentences(store: IngestStore, embedder: Embedder,
+                     docs: list[tuple[Document, list[Chunk]]]) -> dict[str, set[str]]:
+    """Embed and store the sentences not stored yet, each on its own; returns each document's sentence ids."""
+    records, per_doc = _sentence_records(docs)
     stored = store.existing_sentence_ids(list(records))
     fresh = [sid for sid in records if sid not in stored]
     if fresh:
-        vectors = embedder.embed([records[sid][0] for sid in fresh], kind="passage")
-        metas = [{**records[sid][1], "chunk_ids": json.dumps(records[sid][1]["chunk_ids"])} for sid in fresh]
-        store.add_sentences(fresh, vectors, metas)
+        _add_sentences(store, records, fresh, embedder.embed([records[sid][0] for sid in fresh], kind="passage"))
     return per_doc
+
+
+def _store_late(store: IngestStore, embedder: SpanEmbedder, docs: list[tuple[Document, list[Chunk]]],
+                fresh: list[Chunk]) -> dict[str, set[str]]:
+    """Late chunking: one pass over each chunk to store (fresh, or first holder of a sentence not stored yet)
+    gives the chunk's vector and, pooled from the same token states, its sentences' vectors. A sentence is
+    pooled in its first chunk (the context it opens or continues); one cut off by truncation is embedded alone.
+    Returns each document's sentence ids."""
+    records, per_doc = _sentence_records(docs)
+    stored = store.existing_sentence_ids(list(records))
+    todo_sentences = [sid for sid in records if sid not in stored]
+    first_holders = {records[sid][1]["chunk_ids"][0] for sid in todo_sentences}
+    fresh_ids = {c.chunk_id for c in fresh}
+    chunks = [c for _, cs in docs for c in cs if c.chunk_id in fresh_ids or c.chunk_id in first_holders]
+    texts = [_node(c).get_content(metadata_mode=_embed_mode()) for c in chunks]
+    shifts = [len(t) - len(c.text) for t, c in zip(texts, chunks)]  # the title heading all but the first chunk
+    spans = [[(s + k, e + k) for s, e, _, _ in c.sentences] for c, k in zip(chunks, shifts)]
+    vectors, pooled = embedder.embed_spans(texts, spans, kind="passage") if chunks else (np.zeros((0, 0)), [])
+    by_sentence: dict[str, np.ndarray] = {}
+    for chunk, rows in zip(chunks, pooled):
+        for (text, start, _), row in zip(chunk.sentence_texts(), rows):
+            by_sentence.setdefault(sentence_id(chunk.doc_id, start, text), row)
+    if fresh:
+        index = {c.chunk_id: i for i, c in enumerate(chunks)}
+        store.add_chunks(fresh, np.asarray([vectors[index[c.chunk_id]] for c in fresh], dtype=np.float32))
+    if todo_sentences:
+        cut = [sid for sid in todo_sentences if not by_sentence[sid].any()]
+        if cut:
+            by_sentence.update(zip(cut, embedder.embed([records[sid][0] for sid in cut], kind="passage")))
+        _add_sentences(store, records, todo_sentences, np.stack([by_sentence[sid] for sid in todo_sentences]))
+    return per_doc
+
+
+def _embed_mode() -> Any:
+    from llama_index.core.schema import MetadataMode
+
+    return MetadataMode.EMBED
 
 
 def _origin_file(origin: str) -> str:

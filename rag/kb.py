@@ -166,7 +166,8 @@ class KnowledgeBase:
 
     def chunk_settings(self) -> ChunkSettings:
         s = self.settings
-        return ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors, s.near_duplicate_threshold)
+        return ChunkSettings(s.chunk_tokens, s.chunk_overlap, s.sentence_vectors, s.near_duplicate_threshold,
+                             late_chunking=s.late_chunking)
 
     def ask(self, question: str, *, history: Sequence[Turn] = (), top_k: int | None = None,
             mode: str | None = None, filters: Filters | None = None, generator: str | None = None,

