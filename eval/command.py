@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.datasets import ARCD_DIR, SEED_QUESTIONS, Question, arcd, load_questions, write_jsonl
+from eval.datasets import ARCD_DIR, SEED_QUESTIONS, Question, arcd, arcd_held_out_split, load_questions, write_jsonl
 from index.errors import InputError
 from index.loading import FieldMap
 from rag.cli import Command
@@ -49,7 +49,8 @@ def arguments(p: argparse.ArgumentParser) -> None:
                    help="only the first N questions (xquad-dev: N questions spread over all articles, each asked "
                    "in both languages)")
     p.add_argument("--only", choices=("full", "held-out"), default=None,
-                   help="xquad-dev: run only one of its two parts (default both)")
+                   help="xquad-dev: run only one of its two parts (default both); arcd: held-out drops every other "
+                        "article's paragraphs from the index, whose questions must then abstain (with the curve)")
     p.add_argument("--passages", nargs="+", type=Path, default=None,
                    help="index these files/folders in a throwaway store instead of using the current index")
     p.add_argument("--fields", default="", help="JSON field mapping for --passages (as in `rag ingest`)")
@@ -80,10 +81,25 @@ def run(args: argparse.Namespace, settings: Settings, *, embedder: Any = None) -
         questions = questions[: args.limit]
     results, meta, _ = evaluate_on(settings, questions, passages, fields, args.index_dir, configs, name, embedder)
     out = out_dir(args, name)
-    metrics = report.write(results, out, meta)
+    sections, extra = abstention_section(results, settings, out) if args.only == "held-out" else ([], {})
+    metrics = report.write(results, out, meta, sections=sections, extra=extra)
     print_summary(metrics["summary"], metrics["by_language"])
+    if sections:
+        print("\n" + "\n".join(sections[2:]))
     print(f"report: {out / 'report.md'}")
     return gates(args, metrics["summary"])
+
+
+def abstention_section(results: list[Any], settings: Settings, out: Path) -> tuple[list[str], dict[str, Any]]:
+    """The held-out run's curve: the report's section, its JSON, and its plot (written to `out`)."""
+    from eval import abstention
+
+    sweep, current = abstention.curves(results, abstention.thresholds_in_use(settings))
+    out.mkdir(parents=True, exist_ok=True)
+    abstention.plot(sweep, current, out / "abstention_curve.png")
+    lines = ["## Abstention: held-out articles", "", *abstention.markdown(sweep),
+             "![abstention curve](abstention_curve.png)"]
+    return lines, {"curve": abstention.as_json(sweep, current)}
 
 
 def evaluate_on(settings: Settings, questions: list[Question], passages: Passages, fields: FieldMap,
@@ -122,6 +138,8 @@ def _questions(args: argparse.Namespace, settings: Settings) -> tuple[list[Quest
     fields = FieldMap.parse(args.fields) if args.fields else FieldMap()
     if args.questions and args.dataset:
         raise InputError("give question files or --dataset, not both")
+    if args.only and args.dataset != "arcd":
+        raise InputError("--only: only --dataset xquad-dev and arcd have a held-out split")
     if args.questions:
         questions = []
         for path in args.questions:
@@ -136,6 +154,9 @@ def _questions(args: argparse.Namespace, settings: Settings) -> tuple[list[Quest
         if not ARCD_DIR.is_dir():
             raise InputError(f"ARCD not found at {ARCD_DIR} (the shared datasets folder beside the project)")
         records, questions = arcd(args.split)
+        if args.only == "held-out":
+            records, questions = arcd_held_out_split(records, questions)
+            return questions, records, FieldMap(), f"arcd-{args.split}-held-out"
         return questions, records, FieldMap(), f"arcd-{args.split}"
     return load_questions(SEED_QUESTIONS), args.passages or [settings.articles_dir], fields, "seed"
 

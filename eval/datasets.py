@@ -113,6 +113,27 @@ def held_out_split(records: list[dict], questions: list[Question]) -> tuple[list
     return kept, relabelled
 
 
+def arcd_held_out_split(records: list[dict], questions: list[Question]) -> tuple[list[dict], list[Question]]:
+    """(the records without the paragraphs of every other article the questions are about, the questions
+    re-labelled): ARCD's version of `held_out_split`, for abstention on questions with no paragraph in the index.
+
+    Articles are told apart by title and numbered in the order the questions first name them; the odd-numbered
+    ones leave the index whole (every paragraph), and their questions must abstain. The other split's paragraphs
+    stay: neighbouring Wikipedia topics, as an archive has.
+    """
+    title_of = {r["id"]: r["title"] for r in records}
+    order: dict[str, int] = {}
+    for q in questions:
+        order.setdefault(title_of[q.gold_docs[0]], len(order))
+    held = {title for title, n in order.items() if n % 2 == 1}
+    kept = [r for r in records if r["title"] not in held]
+    relabelled = [q if title_of[q.gold_docs[0]] not in held else
+                  Question(id=q.id, question=q.question, lang=q.lang, answerable=False, gold_docs=(),
+                           extra={"held_out_doc": q.gold_docs[0]})
+                  for q in questions]
+    return kept, relabelled
+
+
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
