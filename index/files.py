@@ -11,7 +11,10 @@ index shared by a group, say). Folders and files that already exist are never re
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -64,3 +67,21 @@ def make_private_tree(root: str | Path) -> None:
         for name in files:
             if not os.path.islink(file := os.path.join(folder, name)):
                 os.chmod(file, FILE_MODE)
+
+
+def temp_name(path: Path) -> Path:
+    """A temporary name beside `path` that no other writer uses (process id and a random part), to rename over it."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write through `write(file)` into a private temporary file of its own name, then rename it over `path`
+    (atomic on POSIX: readers see the old file or the new one, never a part)."""
+    tmp = temp_name(path)
+    try:
+        with open_private(tmp) as f:
+            write(f)
+        tmp.replace(path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

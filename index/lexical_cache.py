@@ -17,11 +17,8 @@ kept here; they are re-read from the store.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -30,7 +27,7 @@ from typing import BinaryIO
 import numpy as np
 
 from index.bm25 import Part, Segment
-from index.files import make_private_dir, open_private
+from index.files import make_private_dir, write_atomically
 
 FORMAT = 2  # bump when what the files hold changes (1: one .npz of precomputed weights)
 GRACE = 60.0  # seconds an unlisted segment or temporary file is left alone
@@ -78,11 +75,11 @@ class LexicalCache:
             for part in parts:
                 path = self._path(part.segment.name)
                 if not path.exists():
-                    _write_atomically(path, partial(_save_segment, seg=part.segment))
+                    write_atomically(path, partial(_save_segment, seg=part.segment))
             meta = {"format": FORMAT, "fingerprint": fingerprint,
                     "parts": [{"segment": p.segment.name, "dead": sorted(p.dead)} for p in parts]}
             data = json.dumps(meta, ensure_ascii=False).encode("utf-8")
-            _write_atomically(self.manifest, lambda f: f.write(data))
+            write_atomically(self.manifest, lambda f: f.write(data))
             self._tidy({p.segment.name for p in parts})
         except OSError:
             return
@@ -127,15 +124,3 @@ def _save_segment(f: BinaryIO, seg: Segment) -> None:
     tf = seg.tf.tocsr()
     np.savez(f, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
              data=tf.data, indices=tf.indices, indptr=tf.indptr, lengths=seg.lengths)
-
-
-def _write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write through `write(file)` into a temporary file of a name no other writer uses, then rename it over
-    `path` (atomic on POSIX: readers see the old file or the new one, never a part)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
-    try:
-        with open_private(tmp) as f:
-            write(f)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

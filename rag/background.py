@@ -21,17 +21,14 @@ articles) look unsupported, and it lowered ARCD (Arabic) from 0.931 to 0.891.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import threading
-import uuid
 from pathlib import Path
 
 import numpy as np
 
 from index.embedding import Embedder
-from index.files import make_private_dir, open_private
+from index.files import make_private_dir, write_atomically
 from rag.query import Query
 
 BACKGROUND_FILE = Path(__file__).parent / "data" / "background_ar.txt"
@@ -91,19 +88,13 @@ class Background:
         return vector if vector is not None and vector.ndim == 1 and vector.dtype == np.float32 else None
 
     def _save(self, vector: np.ndarray) -> None:
-        """Into the cache under a temporary name of its own, then renamed (readers never see a part); a cache
-        that cannot be written (a read-only folder) only costs the next process the computation."""
+        """Into the cache, atomically; a cache that cannot be written (a read-only folder) only costs the next
+        process the computation."""
         file = self._cache_file()
         if file is None:
             return
-        tmp = file.with_name(f".{file.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
         try:
             make_private_dir(file.parent)
-            with open_private(tmp) as f:
-                np.save(f, vector, allow_pickle=False)
-            tmp.replace(file)
+            write_atomically(file, lambda f: np.save(f, vector, allow_pickle=False))
         except OSError:
             pass
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)

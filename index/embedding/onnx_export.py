@@ -16,12 +16,10 @@ export leaves nothing that looks finished. Existing files are never rewritten.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
-from index.files import make_private_dir
+from index.files import make_private_dir, temp_name
 
 FORMAT_VERSION = "1"  # bump when what is exported changes (another opset, other nodes left fp32)
 
@@ -58,7 +56,7 @@ def _export(folder: Path, target: Path) -> None:
     example = (torch.tensor([[0, 6, 2], [0, 6, 1]]), torch.tensor([[1, 1, 1], [1, 1, 0]]))
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "last_hidden_state": {0: "batch", 1: "tokens"}}
-    tmp = _partial(target)
+    tmp = temp_name(target)
     with torch.inference_mode():
         torch.onnx.export(States(), example, str(tmp), dynamo=False, opset_version=17, dynamic_axes=axes,
                           input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"])
@@ -72,13 +70,8 @@ def _quantise(source: Path, target: Path) -> None:
     graph = onnx.load(str(source), load_external_data=False)
     keep_fp32 = [n.name for n in graph.graph.node
                  if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name]
-    tmp = _partial(target)
+    tmp = temp_name(target)
     quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
                      op_types_to_quantize=["MatMul"], nodes_to_exclude=keep_fp32,
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     tmp.rename(target)
-
-
-def _partial(target: Path) -> Path:
-    """A temporary name of this writer's own: two processes exporting at once each rename a whole file."""
-    return target.with_name(f"{target.name}.{os.getpid()}-{uuid.uuid4().hex}.partial")

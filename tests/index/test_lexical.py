@@ -158,11 +158,11 @@ def test_the_index_follows_writes_made_through_another_store(filled, corpus, tmp
 
 
 def test_two_writers_never_share_a_temporary_file(filled, tmp_path, monkeypatch):
-    from index import lexical_cache
+    from index import files
 
     seen: list[Path] = []
-    real = lexical_cache.open_private
-    monkeypatch.setattr(lexical_cache, "open_private", lambda path: seen.append(Path(path)) or real(path))
+    real = files.open_private
+    monkeypatch.setattr(files, "open_private", lambda path: seen.append(Path(path)) or real(path))
     LexicalIndex(filled, tmp_path / "cache").rebuild()
     LexicalIndex(filled, tmp_path / "cache").rebuild()
     assert len(seen) == len(set(seen)) == 4  # a segment and a manifest each, every one under its own name
