@@ -6,6 +6,7 @@ Degenerate strategies must score badly: abstaining on everything, and citing eve
 import pytest
 
 from eval.datasets import SEED_QUESTIONS, Question, load_questions
+from eval.metrics import Passage
 from eval.runner import Config, evaluate, judge, parse_configs, summarize
 from index.errors import InputError
 from index.types import Hit
@@ -173,3 +174,19 @@ def test_the_answer_text_is_scored_as_a_phrase_for_questions_with_gold_phrases_o
     r = judge("c", arabic, retrieved, short)
     assert r.phrase_f1 is None and r.phrase_em is None
     assert summarize([r])["phrase_f1"] is None
+
+
+def test_a_gold_document_folded_as_a_near_duplicate_counts_through_the_article_it_was_folded_into(tmp_path):
+    kb = make_kb(tmp_path, generators={"cite-all": CiteAll()})
+    text = (tmp_path / "articles" / "000_f77978ab9cd701d8.txt").read_text(encoding="utf-8")
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "wire-copy.txt").write_text(text, encoding="utf-8")
+    kb.ingest([tmp_path / "copy"])
+    assert {d.doc_id: d.copy_of for d in kb.docs()}["wire-copy"] == "000_f77978ab9cd701d8"
+    q = Question(id="q", question="هل تتنقل سرايا الصحراء بين مناطق بني وليد وزليتن غرب سرت؟", lang="ar",
+                 answerable=True, gold_docs=("wire-copy",), evidence_any=("بني وليد",), answer_any=("بني وليد",))
+    [result] = evaluate(kb, [q], [Config("hybrid", "cite-all")])
+    assert result.question.gold_docs == ("wire-copy", "000_f77978ab9cd701d8")
+    assert result.rank == 1  # the kept article's passage; by the copy's own id alone nothing could match
+    passages = tuple(Passage(h.chunk.doc_id, h.chunk.text) for h in kb.search(q.question, top_k=10))
+    assert judge("x", q, passages, result.answer).rank is None
