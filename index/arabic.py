@@ -21,7 +21,9 @@ _CHARMAP = str.maketrans(
 )
 ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 LATIN_LETTER = re.compile("[A-Za-z]")
-_TOKEN = re.compile(r"[\w\u0600-\u06ff]+", re.UNICODE)
+# Word characters and Arabic marks; not Arabic punctuation (، ؛ ؟ ٪ ۔), which would glue to the word before it
+# ("سرت؟" is not "سرت").
+_TOKEN = re.compile(r"[\w\u064b-\u065f\u0670\u06d6-\u06ed]+", re.UNICODE)
 
 # Light stemming (after Larkey et al.'s light10): strip one common prefix and suffix, keep ≥ 3 letters.
 _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و")

@@ -29,7 +29,7 @@ import numpy as np
 from index.bm25 import Part, Segment
 from index.files import make_private_dir, write_atomically
 
-FORMAT = 2  # bump when what the files hold changes (1: one .npz of precomputed weights)
+FORMAT = 3  # bump when what the files hold changes (1: one .npz of precomputed weights; 2: tokens with ؟ ، ؛)
 GRACE = 60.0  # seconds an unlisted segment or temporary file is left alone
 
 

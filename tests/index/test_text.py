@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.arabic import language_of, light_stem, normalize
+from index.arabic import language_of, light_stem, normalize, tokens
 from index.cleaning import clean, headline
 from index.dates import find_date, parse_date
 from index.sentences import split, split_spans
@@ -17,6 +17,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 def test_normalize_folds_diacritics_tatweel_letter_forms_and_digits():
     assert normalize("أَمْرِيكَا إلى الـــمدرسة ٢٠١٦") == normalize("امريكا الي المدرسه 2016")
     assert normalize("إ أ آ ى ة") == "ا ا ا ي ه"
+
+
+def test_arabic_punctuation_does_not_stick_to_the_word_before_it():
+    assert tokens("أين انتقل داعش بعد سرت؟ قال، نعم؛ 50٪") == ["اين", "انتقل", "داعش", "بعد", "سرت", "قال", "نعم", "50"]
 
 
 def test_light_stem_strips_one_prefix_and_one_suffix():
