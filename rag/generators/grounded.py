@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from difflib import SequenceMatcher
 from typing import Protocol
 
 import numpy as np
@@ -36,6 +35,8 @@ from rag.generators import Check, Part
 from rag.generators.openai import numbers_in
 from rag.generators.planted import addresses_a_model, copies_embedded_text
 from rag.query import Query
+from rag.skeleton import ARABIC_WORD as _ARABIC_WORD
+from rag.skeleton import consonant_skeleton, similar_skeletons
 from rag.types import Language
 
 SYSTEM = """You translate {source} news text into {target}. Translate faithfully and completely: keep every number,
@@ -144,40 +145,6 @@ def clean(text: str) -> str:
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'-]*[a-zA-Z]\b")
-_ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
-# Consonant classes shared by Arabic letters and their usual Latin transliterations; vowels, alif, waw, yaa,
-# hamza and ain are dropped (they come and go between spellings).
-_AR = {"ب": "b", "ت": "t", "ط": "t", "ث": "t", "د": "d", "ض": "d", "ذ": "d", "ظ": "z", "ز": "z", "س": "s",
-       "ص": "s", "ش": "s", "ج": "j", "غ": "g", "ح": "h", "ه": "h", "خ": "k", "ك": "k", "ق": "k", "ل": "l",
-       "م": "m", "ن": "n", "ر": "r", "ف": "f"}
-_LATIN_DIGRAPHS = (("sh", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ch", "s"),
-                   ("ck", "k"), ("ou", ""))
-_LATIN = {"b": "b", "p": "b", "t": "t", "d": "d", "z": "z", "s": "s", "c": "k", "j": "j", "g": "j", "h": "h",
-          "k": "k", "q": "k", "x": "k", "l": "l", "m": "m", "n": "n", "r": "r", "f": "f", "v": "f"}
-
-
-def consonant_skeleton(word: str) -> str:
-    """The consonants of a word as shared classes, so a name and its transliteration compare.
-
-    >>> consonant_skeleton("Waldhauser"), consonant_skeleton("وولدهاوس"), consonant_skeleton("Wolpe")
-    ('wldsr', 'wldhs', 'wlb')
-    >>> consonant_skeleton("Libyan"), consonant_skeleton("ليبيا")
-    ('lbn', 'lb')
-    >>> consonant_skeleton("Al-Kufra"), consonant_skeleton("الكفرة"), consonant_skeleton("والليبيه")
-    ('kfr', 'kfr', 'lb')
-    """
-    if _ARABIC_WORD.fullmatch(word):
-        stem = re.sub(r"^(?:[وبفكل]?ال|لل)(?=...)", "", word)  # the article, with a clinging و ب ف ك ل
-        stem = re.sub(r"(?<=..)[هة]$", "", stem)  # taa marbuta (ة, ه once normalised): a feminine ending
-        initial = "w" if stem.startswith("و") else ""  # an initial w is a consonant ("Waldhauser", not "Wolpe")
-        return initial + "".join(_AR.get(ch, "") for ch in stem)
-    w = re.sub(r"^(al|el)[- ]", "", word.lower())
-    initial = "w" if w.startswith("w") else ""
-    for digraph, sound in _LATIN_DIGRAPHS:
-        w = w.replace(digraph, sound)
-    return initial + "".join(_LATIN.get(ch, "") for ch in w)
-
-
 def unknown_names(written: str, evidence: str, question: str) -> list[str]:
     """Capitalised words (after the first word) found neither in the question or evidence nor in sound.
 
@@ -199,7 +166,7 @@ def unknown_names(written: str, evidence: str, question: str) -> list[str]:
                 (month_of(name) or _WEEKDAYS.get(name)) in calendar:
             continue
         skeleton = consonant_skeleton(name)
-        if len(skeleton) < 2 or any(_similar(skeleton, s) for s in skeletons if s):
+        if len(skeleton) < 2 or any(similar_skeletons(skeleton, s) for s in skeletons if s):
             continue  # a one-consonant word ("Al", "UN") is too short to judge either way
         out.append(name)
     return out
@@ -216,19 +183,6 @@ _WEEKDAYS = {d: i for i, d in enumerate(("Monday", "Tuesday", "Wednesday", "Thur
                                          "Sunday"), 1)}
 _WEEKDAYS_AR = {normalize(d): i for i, d in enumerate(("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة",
                                                        "السبت", "الأحد"), 1)}
-
-
-def _similar(name: str, word: str) -> bool:
-    """Same first consonant, and 75% alike ("wldsr" ~ "wldhs"), equal, or the word plus a suffix ("Libyan" ~ ليبيا).
-
-    >>> _similar("lbn", "lb"), _similar("wldsr", "wldhs"), _similar("wlb", "lb")
-    (True, True, False)
-    """
-    if name[0] != word[0]:
-        return False
-    if name == word or (len(word) >= 2 and name.startswith(word) and len(name) - len(word) <= 1):
-        return True
-    return min(len(name), len(word)) >= 3 and SequenceMatcher(None, name, word).ratio() >= 0.75
 
 
 _UNITS = {"واحد": 1, "اثنان": 2, "اثنين": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5,
