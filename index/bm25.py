@@ -165,11 +165,12 @@ class BM25:
         """How many live chunks hold `term` (0: the archive does not know it)."""
         return sum(int(df[p.segment.vocab[term]]) for p, df in zip(self.parts, self._df) if term in p.segment.vocab)
 
-    def _all_scores(self, query: str) -> np.ndarray:
-        """BM25 of `query` for every column of every part (0 for removed chunks)."""
+    def _all_scores(self, query: str | Sequence[str]) -> np.ndarray:
+        """BM25 of `query` (a text, or terms already analysed) for every column of every part (0 for removed
+        chunks)."""
         scores = np.zeros(len(self._ids), dtype=np.float64)
         n, k1, b = max(self.n, 1), self.k1, self.b
-        for term, times in Counter(analyze(query)).items():
+        for term, times in Counter(analyze(query) if isinstance(query, str) else query).items():
             df = self.df(term)
             if not df:
                 continue
@@ -187,7 +188,12 @@ class BM25:
         scores = self._all_scores(query)
         return {self._ids[j]: float(scores[j]) for j in np.flatnonzero(scores > 0)}
 
-    def search(self, query: str, top_k: int, allowed: set[str] | None = None) -> list[Hit]:
+    def vocabulary(self) -> set[str]:
+        """Every term indexed (in any part, removed chunks' terms included)."""
+        return {t for p in self.parts for t in p.segment.terms}
+
+    def search(self, query: str | Sequence[str], top_k: int, allowed: set[str] | None = None) -> list[Hit]:
+        """The best `top_k` chunks for `query`: a text, or terms already analysed (`analyze`)."""
         scores = self._all_scores(query)
         order = np.argsort(-scores, kind="stable")
         by_id = self._by_id

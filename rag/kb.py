@@ -32,6 +32,7 @@ from index.types import DocInfo, Hit
 from rag.background import Background
 from rag.generators import Generator, Writer
 from rag.locks import RWLock
+from rag.names import ArchiveNames
 from rag.pipeline import answer
 from rag.query import Condenser, HeuristicCondenser, build_query, check_question
 from rag.registry import CONDENSERS, GENERATORS, RETRIEVERS, WRITERS
@@ -83,6 +84,7 @@ class KnowledgeBase:
             self.store.close()
             del self.__dict__["store"]
             self.__dict__.pop("lexical", None)
+            self.__dict__.pop("names", None)
             self._retrievers.clear()
         if self.index_lock is not None:
             self.index_lock.release()
@@ -115,6 +117,11 @@ class KnowledgeBase:
     @cached_property
     def lexical(self) -> LexicalIndex:
         return LexicalIndex(self.store, self.settings.index_dir)
+
+    @cached_property
+    def names(self) -> ArchiveNames:
+        """English names → the archive's Arabic terms, following the lexical index."""
+        return ArchiveNames(lambda: self.lexical.get())
 
     def retriever(self, mode: str | None = None) -> Retriever:
         mode = mode or self.settings.retrieval_mode

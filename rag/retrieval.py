@@ -13,11 +13,15 @@ issue: R@1 0.75 → 0.21). Here every candidate gets a weighted sum of
                over Arabic text, so this term steps aside instead of adding noise)
     feedback   BM25 of Arabic terms taken from the top dense passages (pseudo-relevance feedback),
                which gives English questions a lexical signal too
+    names      for an English question, BM25 of the Arabic terms its names and numbers may be written as
+               (`rag.names`: "Warsaw" ~ وارسو, by consonant skeleton)
 
 Candidates found only lexically get their dense score from the stored vectors, so both lists are
 scored on the same footing. Weights were chosen on ARCD-train (`eval/retrieval_tuning.py --grid`):
 lexical 0.5 lifts Arabic hit@1 from 0.633 to 0.687 while English questions keep their dense ranking;
-feedback did not pay (English hit@1 0.81 → 0.69 at weight 0.15), so it is off by default.
+feedback did not pay (English hit@1 0.81 → 0.69 at weight 0.15), so it is off by default. The names weight
+was chosen on xquad-ar-en-dev (300 English questions, hit@1 0.810 at 0, 0.817 / 0.823 / 0.827 / 0.827 at
+0.1 / 0.2 / 0.3 / 0.5).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from index.lexical import BM25, LexicalIndex, analyze
 from index.store import SearchStore
 from index.types import Chunk, Hit
 from rag.filters import NO_FILTERS, Filters  # defined there so rag/remote.py need not load retrieval
+from rag.names import ArchiveNames
 from rag.query import Query
 
 
@@ -82,6 +87,7 @@ class HybridWeights:
     feedback_docs: int = 3
     feedback_terms: int = 12
     sentence_candidates: int = 50
+    names: float = 0.3  # English questions' names found in Arabic by sound (chosen on xquad-ar-en-dev)
 
 
 def coverage(bm25: BM25, question: str) -> float:
@@ -108,10 +114,11 @@ def feedback_query(bm25: BM25, chunks: list[Chunk], n_terms: int) -> str:
 
 class HybridRetriever:
     def __init__(self, store: SearchStore, lexical: LexicalIndex, weights: HybridWeights = HybridWeights(),
-                 candidates: int = 30) -> None:
+                 candidates: int = 30, names: ArchiveNames | None = None) -> None:
         self.dense = DenseRetriever(store, candidates)
         self.store = store
         self.lexical = lexical
+        self.names = names
         self.weights = weights
         self.candidates = candidates
 
@@ -132,7 +139,8 @@ class HybridRetriever:
         if w.feedback > 0:
             fb_text = feedback_query(bm25, [h.chunk for h in dense[: w.feedback_docs]], w.feedback_terms)
             feedback = [h for h in bm25.search(fb_text, k) if filters.accepts(h.chunk)]
-        pool = {h.chunk.chunk_id: h.chunk for h in dense + lexical + feedback}
+        named = self._named(query, bm25, k, filters)
+        pool = {h.chunk.chunk_id: h.chunk for h in dense + lexical + feedback + named}
         extra = self.store.get_chunks([cid for cid in best_sentence if cid not in pool])
         pool.update({cid: c for cid, c in extra.items() if filters.accepts(c)})
         cos = {h.chunk.chunk_id: h.score for h in dense}
@@ -143,12 +151,19 @@ class HybridRetriever:
         for cid, v in _scale({cid: v for cid, v in best_sentence.items() if cid in pool}).items():
             fused[cid] = fused.get(cid, 0.0) + w.sentence * v
         cov = coverage(bm25, question)
-        for part, weight in ((lexical, w.lexical * cov), (feedback, w.feedback)):
+        for part, weight in ((lexical, w.lexical * cov), (feedback, w.feedback), (named, w.names)):
             for cid, v in _scale({h.chunk.chunk_id: h.score for h in part}, floor_zero=True).items():
                 fused[cid] = fused.get(cid, 0.0) + weight * v
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         hits = [Hit(pool[cid], cos.get(cid, 0.0)) for cid in ranked]
         return diversify(hits, top_k)
+
+    def _named(self, query: Query, bm25: BM25, k: int, filters: Filters) -> list[Hit]:
+        """BM25 of the Arabic terms an English question's names may be written as (none for Arabic ones)."""
+        if self.names is None or self.weights.names <= 0 or query.language != "en":
+            return []
+        terms = self.names.matcher().query_terms(query.search_text)
+        return [h for h in bm25.search(terms, k) if filters.accepts(h.chunk)] if terms else []
 
 
 def _scale(scores: dict[str, float], floor_zero: bool = False) -> dict[str, float]:

@@ -68,3 +68,19 @@ def test_lexical_retrieval_searches_the_rewritten_follow_up(tmp_path):
     query = build_query("وماذا عنها؟", HashEmbedder(), history=history)
     assert query.search_text.startswith("ماذا حدث") and query.text == "وماذا عنها؟"
     assert any("واغادوغو" in h.chunk.text for h in kb.retriever("lexical").retrieve(query, 3))
+
+
+def test_an_english_questions_names_lift_the_passage_that_writes_them_in_arabic(tmp_path):
+    kb = make_kb(tmp_path)
+    query = make_query("What happened in Ouagadougou hall?")
+    assert kb.names.matcher().query_terms(query.search_text)  # واغادوغو, found by sound
+    named = HybridRetriever(kb.store, kb.lexical, HybridWeights(names=5.0), names=kb.names).retrieve(query, 1)
+    assert "واغادوغو" in named[0].chunk.text
+
+
+def test_the_names_channel_leaves_an_arabic_question_alone(tmp_path):
+    kb = make_kb(tmp_path)
+    query = make_query("قاعة واغادوغو")
+    on = HybridRetriever(kb.store, kb.lexical, HybridWeights(names=5.0), names=kb.names).retrieve(query, 5)
+    off = HybridRetriever(kb.store, kb.lexical, HybridWeights(names=0.0), names=kb.names).retrieve(query, 5)
+    assert [h.chunk.chunk_id for h in on] == [h.chunk.chunk_id for h in off]
