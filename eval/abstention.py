@@ -3,9 +3,9 @@
 `answer()` abstains when the draft's support (`Answer.support`) is below the question language's threshold,
 and the draft does not depend on the threshold. So one run tells what any other threshold would have done:
 at threshold t a question is answered exactly when its support ≥ t (an empty draft carries support 0).
-Sweeping t gives the curve; the point at the thresholds in use is the run's own abstention behaviour. The
-languages' supports live on different scales (an English question's is relative to a background level,
-`rag/background.py`), so each language is swept around its own threshold: in use + δ, δ in `OFFSETS`.
+Sweeping t gives the curve; the point at the thresholds in use is the run's own abstention behaviour. Each
+language has its own answerability model and threshold (`rag/answerability.py`), so each is swept around its
+own: in use + δ, δ in `OFFSETS`.
 
 Worked example: answerable supports 0.9 and 0.8, unanswerable supports 0.85 and 0.7. At 0.8 both answerable
 questions are answered (1.0) and one unanswerable is refused (0.5); at 0.9, 0.5 and 1.0.
@@ -29,8 +29,8 @@ from typing import Any
 from eval.runner import Result
 from rag.settings import Settings
 
-OFFSETS = tuple(round(-0.10 + 0.005 * i, 3) for i in range(41))  # δ: −0.10 … +0.10 around the threshold in use
-SHOWN = tuple(d for d in OFFSETS if round(d * 1000) % 20 == 0 and abs(d) <= 0.06)  # rows printed: −0.06 … +0.06
+OFFSETS = tuple(round(-0.30 + 0.01 * i, 3) for i in range(61))  # δ: −0.30 … +0.30 around the threshold in use
+SHOWN = tuple(d for d in OFFSETS if round(d * 100) % 5 == 0 and abs(d) <= 0.25)  # rows printed: −0.25 … +0.25
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def answer(question: str, *, embedder: Embedder, retriever: Retriever, generator
     if draft.empty or draft.support < min_support[query.language]:
         emit = Emitter(on_text, NOT_FOUND[query.language])
         return Answer(answer=emit.text, language=query.language, abstained=True, citations=[], support=support,
-                      timings_ms=timings(started, retrieved))
+                      signals=dict(draft.signals), timings_ms=timings(started, retrieved))
     markers, citations = number_citations(draft)
     citations = with_copies(citations, copies)
     emit = Emitter(on_text, f"{lead_text(len({c.doc_id for c in citations}), query.language)}\n" if draft.lead else "")
@@ -66,7 +66,7 @@ def answer(question: str, *, embedder: Embedder, retriever: Retriever, generator
     if any(p.check is not None and p.check.ok for p in parts):
         emit(f"\n{TRANSLATION_NOTE[query.language]}")
     return Answer(answer=emit.text, language=query.language, abstained=False, citations=citations, support=support,
-                  checks=[sentence_check(p, mark) for p, mark in zip(parts, markers) if p.check is not None],
+                  signals=dict(draft.signals), checks=[sentence_check(p, mark) for p, mark in zip(parts, markers) if p.check is not None],
                   timings_ms=timings(started, retrieved))
 
 

@@ -19,6 +19,7 @@ from index.registry import Registry
 
 if TYPE_CHECKING:
     from rag.generators import Generator, Writer
+    from rag.generators.extractive import ExtractiveGenerator
     from rag.kb import KnowledgeBase
     from rag.query import Condenser
     from rag.retrieval import Retriever
@@ -44,13 +45,19 @@ def _lexical(kb: KnowledgeBase) -> Retriever:
 def _hybrid(kb: KnowledgeBase) -> Retriever:
     from rag.retrieval import HybridRetriever
 
-    return HybridRetriever(kb.store, kb.lexical)
+    return HybridRetriever(kb.store, kb.lexical, names=kb.names)
 
 
 def _extractive(kb: KnowledgeBase) -> Generator:
+    return _scorer(kb)
+
+
+def _scorer(kb: KnowledgeBase) -> ExtractiveGenerator:
+    from rag.answerability import bundled_model
     from rag.generators.extractive import ExtractiveGenerator
 
-    return ExtractiveGenerator(kb.embedder, store=kb.store, background=kb.background)
+    return ExtractiveGenerator(kb.embedder, store=kb.store, background=kb.background, model=bundled_model(),
+                               lexical=lambda: kb.lexical.get(), names=kb.names)
 
 
 def _openai(kb: KnowledgeBase) -> Generator:
@@ -62,8 +69,7 @@ def _openai(kb: KnowledgeBase) -> Generator:
         raise InputError("RAG_GENERATOR=openai needs RAG_LLM_URL (an OpenAI-compatible server, e.g. "
                          "http://127.0.0.1:11434/v1)")
     return OpenAIGenerator(kb.embedder, url=s.llm_url, model=s.llm_model, api_key=s.llm_api_key,
-                           timeout=s.llm_timeout, scorer=ExtractiveGenerator(kb.embedder, store=kb.store,
-                                                                             background=kb.background))
+                           timeout=s.llm_timeout, scorer=_scorer(kb))
 
 
 def _openai_condenser(kb: KnowledgeBase) -> Condenser:

@@ -18,11 +18,15 @@ from index.registry import Registry
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Abstain when the draft's support is below this, by question language: for Arabic questions the best
-# question–sentence cosine, for English ones that cosine less the question's background level
-# (rag/background.py). Read off the xquad-ar-en-dev held-out curve (`rag eval --dataset xquad-dev --only
-# held-out`; README, Measurements), not fitted to the seed questions.
-DEFAULT_MIN_SUPPORT: dict[str, float] = {"en": 0.42, "ar": 0.82}
+
+
+def default_min_support() -> dict[str, float]:
+    """Abstain when the draft's support (the answerability model's probability, rag/answerability.py) is below
+    this, by question language: stored beside the model's weights by `eval/fit_answerability.py`, read off the
+    held-out splits of ARCD-train and xquad-ar-en-dev (never the seed questions)."""
+    from rag.answerability import bundled_model
+
+    return bundled_model().thresholds()
 
 
 class Settings(BaseSettings):
@@ -119,8 +123,9 @@ class Settings(BaseSettings):
         setting, else the calibrated default."""
         if self.min_support is not None:
             return {"en": self.min_support, "ar": self.min_support}
-        return {"en": DEFAULT_MIN_SUPPORT["en"] if self.min_support_en is None else self.min_support_en,
-                "ar": DEFAULT_MIN_SUPPORT["ar"] if self.min_support_ar is None else self.min_support_ar}
+        default = default_min_support()
+        return {"en": default["en"] if self.min_support_en is None else self.min_support_en,
+                "ar": default["ar"] if self.min_support_ar is None else self.min_support_ar}
 
 
 def load_settings() -> Settings:

@@ -65,9 +65,12 @@ class Answer(BaseModel):
     language: Language
     abstained: bool
     citations: list[Citation]
-    support: float = Field(0.0, description="how closely the best evidence sentence matches the question (for "
-                                             "an English question, how far above its match with ordinary Arabic "
-                                             "news); below the language's threshold the answer abstains")
+    support: float = Field(0.0, description="how likely the evidence answers the question (0–1: the "
+                                             "answerability model over `signals`); below the language's "
+                                             "threshold the answer abstains")
+    signals: dict[str, float] = Field(default_factory=dict, description="what `support` was computed from: "
+                                      "best evidence cosine, the question's background level, term and name "
+                                      "coverage of the retrieved passages")
     checks: list[SentenceCheck] = Field(default_factory=list, description="one per sentence a writer rewrote "
                                         "(local-LLM answers); empty for extractive answers")
     timings_ms: dict[str, float]

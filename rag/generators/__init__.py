@@ -13,8 +13,8 @@ A generator never numbers citations itself: each `Part` names the `Evidence` it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from index.types import Hit
@@ -58,8 +58,9 @@ class Part:
 @dataclass(frozen=True)
 class Draft:
     parts: tuple[Part, ...]
-    support: float  # how well the best evidence matches the question (for abstention)
+    support: float  # how likely the evidence answers the question (for abstention; rag.answerability)
     lead: bool = True  # prefix "From N articles:"
+    signals: Mapping[str, float] = field(default_factory=dict)  # what `support` was computed from
 
     @property
     def empty(self) -> bool:

@@ -10,6 +10,10 @@ Each sentence of every retrieved passage is scored by
 The passage's rank is deliberately not a feature: measured on the development questions, a rank
 penalty hid the evidence for English questions, which often sits in the fourth or fifth passage.
 
+The draft's support is the answerability model's probability over the signals the draft holds
+(`rag.answerability`: the best cosine, the question's background level, term and name coverage); without a
+model, the best cosine (less the background level for an English question).
+
 The best sentence is always kept; others join while they score within `margin` of it and do not repeat
 a sentence already chosen. Sentences stay in their own language; the lead ("From 2 articles:") is in
 the question's language and is written by `rag.pipeline`.
@@ -17,6 +21,7 @@ the question's language and is written by `rag.pipeline`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -25,9 +30,11 @@ from index.chunking import sentence_id
 from index.embedding import Embedder
 from index.lexical import analyze
 from index.types import Hit
+from rag.answerability import AnswerabilityModel, TermStats, question_terms, term_coverage
 from rag.background import Background
 from rag.generators import Draft, Evidence, Part
 from rag.generators.planted import addresses_a_model
+from rag.names import ArchiveNames, name_coverage
 from rag.query import Query
 
 
@@ -51,6 +58,15 @@ def candidate_sentences(hits: list[Hit], max_passages: int, min_chars: int = 25,
     return out
 
 
+def _selecting_vector(query: Query) -> np.ndarray:
+    """What sentences are compared with: the question as asked, or for a follow-up rewritten with the
+    conversation («وماذا عنها؟» alone names nothing) the mean of the two."""
+    if query.search_text == query.text:
+        return query.text_vector
+    mean = query.text_vector + query.vector
+    return mean / max(float(np.linalg.norm(mean)), 1e-9)
+
+
 def _is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"'”»)").endswith(("?", "؟"))
 
@@ -72,23 +88,33 @@ class SentenceVectors(Protocol):
 
 class ExtractiveGenerator:
     def __init__(self, embedder: Embedder, *, store: SentenceVectors | None = None,
-                 background: Background | None = None, max_passages: int = 10, max_sentences: int = 4,
-                 margin: float = 0.04, overlap_weight: float = 0.1) -> None:
+                 background: Background | None = None, model: AnswerabilityModel | None = None,
+                 lexical: Callable[[], TermStats] | None = None, names: ArchiveNames | None = None,
+                 max_passages: int = 10, max_sentences: int = 4, margin: float = 0.04,
+                 overlap_weight: float = 0.1) -> None:
+        """`model` scores the draft's signals, which need the `background`, the `lexical` index's term
+        statistics and the archive's `names`."""
+        if model is not None and (background is None or lexical is None or names is None):
+            raise ValueError("the answerability model needs the background, the lexical index and the names")
         self.embedder = embedder
         self.store = store
         self.background = background
+        self.model = model
+        self.lexical = lexical
+        self.names = names
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.margin = margin
         self.overlap_weight = overlap_weight
 
-    def score(self, query: Query, hits: list[Hit]) -> tuple[list[Evidence], float]:
-        """(candidates best first, the draft's support: the best plain question–sentence cosine, less the
-        question's background level for an English question when a `background` is given)."""
+    def score(self, query: Query, hits: list[Hit]) -> tuple[list[Evidence], float, dict[str, float]]:
+        """(candidates best first, the draft's support, the signals it was computed from). Support: the
+        model's probability; without one, the best plain question–sentence cosine, less the question's
+        background level for an English question when a `background` is given."""
         candidates = candidate_sentences(hits, self.max_passages)
         if not candidates:
-            return [], 0.0
-        sims = self._sentence_matrix(candidates) @ query.text_vector
+            return [], 0.0, {}
+        sims = self._sentence_matrix(candidates) @ _selecting_vector(query)
         terms = set(analyze(query.text))
         scored = [
             Evidence(hit=c.hit, sentence=c.sentence, start=c.start, end=c.end,
@@ -96,8 +122,25 @@ class ExtractiveGenerator:
             for c, sim in zip(candidates, sims)
         ]
         order = np.argsort([-e.score for e in scored], kind="stable")
+        ranked = [scored[i] for i in order]
         best = float(sims.max())
-        return [scored[i] for i in order], self.background.support(query, best) if self.background else best
+        if self.model is None:
+            return ranked, self.background.support(query, best) if self.background else best, {"cosine": best}
+        signals = self.signals(query, hits, ranked, best)
+        return ranked, self.model.support(query.language, signals), signals
+
+    def signals(self, query: Query, hits: list[Hit], ranked: list[Evidence], best: float) -> dict[str, float]:
+        """What `rag.answerability` weighs (rounded: they travel in the answer)."""
+        assert self.background is not None and self.lexical is not None and self.names is not None
+        terms = question_terms(query.text)
+        stats = self.lexical()
+        passages = [h.chunk.title + "\n" + h.chunk.text for h in hits[:5]]
+        names = name_coverage(self.names.matcher(), query.text, [set(analyze(p)) for p in passages])
+        values = {"cosine": best, "level": self.background.level(query),
+                  "lexical": term_coverage(stats, terms, passages),
+                  "lexical_sentence": term_coverage(stats, terms, [e.sentence for e in ranked[:10]]),
+                  "names": 1.0 if names is None else names}
+        return {k: round(v, 4) for k, v in values.items()}
 
     def _sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:
         """Vectors of the candidate sentences: stored at ingest where available, embedded otherwise."""
@@ -114,7 +157,7 @@ class ExtractiveGenerator:
         return self.score(query, hits)[1]
 
     def generate(self, query: Query, hits: list[Hit]) -> Draft:
-        ranked, support = self.score(query, hits)
+        ranked, support, signals = self.score(query, hits)
         if not ranked:
             return Draft(parts=(), support=0.0)
         chosen = [ranked[0]]
@@ -128,4 +171,5 @@ class ExtractiveGenerator:
         for ev in chosen:
             doc_rank.setdefault(ev.hit.chunk.doc_id, len(doc_rank))
         chosen.sort(key=lambda e: (doc_rank[e.hit.chunk.doc_id], e.start))
-        return Draft(parts=tuple(Part(text=ev.sentence, evidence=(ev,)) for ev in chosen), support=support)
+        return Draft(parts=tuple(Part(text=ev.sentence, evidence=(ev,)) for ev in chosen), support=support,
+                     signals=signals)

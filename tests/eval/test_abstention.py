@@ -29,7 +29,7 @@ def test_rates_are_monotone_along_the_sweep():
     answered = [p.answer_rate for p in points]
     refused = [p.abstain_rate for p in points]
     assert answered == sorted(answered, reverse=True) and refused == sorted(refused)
-    assert OFFSETS[0] == -0.10 and OFFSETS[-1] == 0.10 and len(OFFSETS) == 41 and 0.0 in OFFSETS
+    assert OFFSETS[0] == -0.30 and OFFSETS[-1] == 0.30 and len(OFFSETS) == 61 and 0.0 in OFFSETS
 
 
 def test_a_class_without_questions_is_unmeasured_not_zero():
@@ -54,13 +54,13 @@ def test_curves_are_split_by_configuration_and_question_language_each_swept_arou
     # en at 0.06: the answerable 0.08 answered, the unanswerable 0.03 refused; ar at 0.82: neither
     assert current["c"]["en"] == [CurvePoint(0.06, 1.0, 1.0)]
     assert current["c"]["ar"] == [CurvePoint(0.82, 0.0, 0.0)]
-    assert sweep["c"]["en"][0].threshold == pytest.approx(-0.04) and sweep["c"]["ar"][-1].threshold == 0.92
+    assert sweep["c"]["en"][0].threshold == pytest.approx(-0.24) and sweep["c"]["ar"][-1].threshold == 1.12
     table = "\n".join(markdown(sweep))
-    # δ = −0.02: ar at 0.80 answers its 0.81 (refuses nothing); en at 0.04 answers 0.08 and refuses 0.03
-    assert "| in use -0.02 (ar 0.800, en 0.040) | 1.000 | 0.000 | 1.000 | 1.000 |" in table
+    # δ = −0.05: ar at 0.77 answers its 0.81 (refuses nothing); en at 0.01 answers 0.08 and also the 0.03
+    assert "| in use -0.05 (ar 0.770, en 0.010) | 1.000 | 0.000 | 1.000 | 0.000 |" in table
     assert "| in use (ar 0.820, en 0.060) | 0.000 | 0.000 | 1.000 | 1.000 |" in table
-    # δ = +0.04: en at 0.10 answers nothing
-    assert "| in use +0.04 (ar 0.860, en 0.100) | 0.000 | 0.000 | 0.000 | 1.000 |" in table
+    # δ = +0.05: en at 0.11 answers nothing
+    assert "| in use +0.05 (ar 0.870, en 0.110) | 0.000 | 0.000 | 0.000 | 1.000 |" in table
 
 
 def test_the_thresholds_in_use_follow_the_settings():

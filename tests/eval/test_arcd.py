@@ -39,7 +39,7 @@ def test_the_held_out_run_reports_abstention_with_its_curve(tmp_path):
     summary = metrics["summary"]["hybrid/extractive"]
     assert summary["questions"] == 60 and 0 < summary["answerable"] < 60  # 27 of the first 60 are held out
     assert summary["abstention_recall"] is not None
-    assert len(metrics["curve"]["sweep"]["hybrid/extractive"]["ar"]) == 41
+    assert len(metrics["curve"]["sweep"]["hybrid/extractive"]["ar"]) == 61
     md = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
     assert "## Abstention: held-out articles" in md and "| in use (ar 0.300) |" in md
 

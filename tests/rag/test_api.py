@@ -26,7 +26,9 @@ def keyed(tmp_path) -> TestClient:
 
 def test_ask_returns_the_answer_contract(client):
     body = client.post("/api/ask", json={"question": QUESTION, "top_k": 3}).json()
-    assert set(body) == {"answer", "language", "abstained", "citations", "support", "checks", "timings_ms"}
+    assert set(body) == {"answer", "language", "abstained", "citations", "support", "signals", "checks",
+                         "timings_ms"}
+    assert {"cosine", "level", "lexical", "names"} <= set(body["signals"])
     assert body["language"] == "ar" and body["citations"]
     assert set(body["citations"][0]) == {"n", "doc_id", "title", "source", "date", "url", "chunk_id", "text",
                                          "quote", "start", "end", "score", "also_reported_by"}
