@@ -55,7 +55,8 @@ def question_record(r: Result) -> dict[str, Any]:
     q, a = r.question, r.answer
     return {"config": r.config, "id": q.id, "lang": q.lang, "question": q.question, "answerable": q.answerable,
             "evidence_rank": r.rank, "retrieved_docs": [p.doc_id for p in r.retrieved],
-            "abstained": a.abstained, "support": a.support, "answer": a.answer, "answer_language": r.answer_language,
+            "abstained": a.abstained, "support": a.support, "signals": a.signals, "answer": a.answer,
+            "answer_language": r.answer_language,
             "cited": [{"n": c.n, "doc_id": c.doc_id, "quote": c.quote, "holds_evidence": ok}
                       for c, ok in zip(a.citations, r.cited_ok, strict=True)],
             "citation_supported": r.supported, "citation_precision": r.precision, "answer_match": r.matched,
