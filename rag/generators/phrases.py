@@ -1,0 +1,171 @@
+"""Answer phrases for an English question: one short English phrase per Arabic evidence sentence, checked.
+
+The extractive generator has already chosen the evidence sentences and the pipeline has decided not to abstain.
+For each Arabic evidence sentence, best first, a small chat model is asked (its reply held to a JSON schema,
+which llama.cpp turns into a grammar) for `{"arabic_span", "english"}`: the shortest run of the sentence's own
+words that answers the question, and that run rendered in English ("about 450 km east of Tripoli"). A short
+span leaves a 1.5B model little room to invent, and each reply is checked before anything is shown:
+
+- the span is an exact substring of the sentence (whitespace aside), so it maps back to article offsets;
+- the English is a short phrase (at most `max_words` words) in Latin script;
+- every number in it is in the span (digits, or Arabic number words), and every digit number of the span is kept;
+- every capitalised word is in the question or the span, or sounds like a word of the span (`unknown_names`);
+- it does not address a model nor copy Latin text planted in the Arabic (`planted.py`).
+
+A phrase that passes is yielded at once (the answer streams a phrase at a time); evidence whose phrase fails
+shows its Arabic quote, after the phrases, with the reason in its `Check`. One call per sentence rather than one
+for all: the first phrase arrives after one short call, and the shared system prompt and example are served
+from llama.cpp's prompt cache, so the calls together cost about what one long call would.
+
+Arabic questions go to `sentences` (whole-sentence translation of any English evidence; Arabic evidence is
+quoted as is). English evidence for an English question is quoted as is.
+What this leaves out: no check that the span answers the question (the eval's phrase F1 measures that), nor of
+the English's meaning beyond numbers and names (a wrong common word passes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+from index.arabic import language_of
+from rag.generators import Check, Evidence, Part, Phrase, Writer
+from rag.generators.grounded import Reply, number_words, unknown_names
+from rag.generators.openai import numbers_in
+from rag.generators.planted import addresses_a_model, copies_embedded_text
+from rag.query import Query
+
+SYSTEM = """You read one Arabic news sentence and an English question. Copy the shortest exact run of words from the
+Arabic sentence that answers the question, and translate only those words into English: a short phrase, not a
+sentence. Keep numbers and names as they are; add nothing. If the sentence does not answer the question, reply
+with empty strings."""
+# One worked example (not from any archive or eval set) fixes the reply's form; llama.cpp caches this prefix.
+EXAMPLE = ("Who said the forces took control of Derna?",
+           "وقال المتحدث باسم الجيش أحمد المسماري إن القوات سيطرت على مدينة درنة يوم الخميس.",
+           {"arabic_span": "المتحدث باسم الجيش أحمد المسماري", "english": "army spokesman Ahmed al-Mismari"})
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"arabic_span": {"type": "string", "maxLength": 160},
+                   "english": {"type": "string", "maxLength": 100}},
+    "required": ["arabic_span", "english"],
+}
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+
+
+class SchemaChat(Protocol):
+    def warm_up(self) -> None: ...
+
+    def chat(self, messages: Sequence[dict[str, str]], *, max_tokens: int,
+             json_schema: dict[str, Any] | None = None) -> Reply: ...
+
+
+class PhraseWriter:
+    """English question: a checked phrase per Arabic evidence sentence, phrases first, then the failed quotes."""
+
+    def __init__(self, chat: SchemaChat, sentences: Writer, *, max_words: int = 12, max_tokens: int = 160) -> None:
+        self.chat = chat
+        self.sentences = sentences
+        self.max_words = max_words
+        self.max_tokens = max_tokens
+
+    def warm_up(self) -> None:
+        self.chat.warm_up()
+
+    def write(self, query: Query, parts: Sequence[Part], on_draft: Callable[[str], None] | None = None
+              ) -> Iterator[Part]:
+        """Each kept phrase as soon as it is checked (best evidence first), then the parts without one as quotes.
+        `on_draft` is not called: a half-written JSON reply is nothing to show."""
+        if query.language != "en":
+            yield from self.sentences.write(query, parts, on_draft)
+            return
+        quoted: dict[int, Part] = {}  # by the part's place in the draft
+        for i in sorted(range(len(parts)), key=lambda i: -max(e.score for e in parts[i].evidence)):
+            part = parts[i]
+            if language_of(part.text) in ("en", ""):
+                yield part
+                continue
+            evidence = part.evidence[0]
+            phrase, check = self.check(self._ask(query.text, evidence.sentence), evidence, query.text)
+            if phrase is None:
+                quoted[i] = Part(text=part.text, evidence=part.evidence, check=check)
+            else:
+                yield Part(text=phrase.text, evidence=part.evidence, check=check, phrase=phrase)
+        yield from (quoted[i] for i in sorted(quoted))
+
+    def _ask(self, question: str, sentence: str) -> str:
+        """The model's raw JSON reply ("" when cut off by max_tokens)."""
+        example_q, example_s, example_a = EXAMPLE
+        messages = [{"role": "system", "content": SYSTEM},
+                    {"role": "user", "content": f"Question: {example_q}\nSentence: {example_s}"},
+                    {"role": "assistant", "content": json.dumps(example_a, ensure_ascii=False)},
+                    {"role": "user", "content": f"Question: {question}\nSentence: {sentence}"}]
+        reply = self.chat.chat(messages, max_tokens=self.max_tokens, json_schema=SCHEMA)
+        return "" if reply.finish_reason == "length" else reply.text
+
+    def check(self, reply: str, evidence: Evidence, question: str) -> tuple[Phrase | None, Check]:
+        """(the phrase, kept) when every check passes, else (None, why not)."""
+        span, english = parse(reply)
+        if span is None or english is None:
+            return None, Check(False, "no reply, or cut off at max_tokens")
+        if not span or not english:
+            return None, Check(False, "no answer in this sentence")
+        found = find_span(span, evidence.sentence)
+        if found is None:
+            return None, Check(False, "span not in the evidence sentence")
+        span = evidence.sentence[found[0]:found[1]]
+        if len(english.split()) > self.max_words:
+            return None, Check(False, f"not a short phrase ({len(english.split())} words)")
+        if _ARABIC_LETTER.search(english):
+            return None, Check(False, "not written in English")
+        if addresses_a_model(english) or copies_embedded_text(english, span):
+            return None, Check(False, "obeys or copies text in the evidence instead of rendering it")
+        stated, digits = numbers_in(english), numbers_in(span)
+        if not stated <= digits | number_words(span):
+            return None, Check(False, f"numbers not in the span: {sorted(stated - digits)}")
+        if not digits <= stated:
+            return None, Check(False, f"numbers of the span dropped: {sorted(digits - stated)}")
+        unknown = unknown_names(english, span, question, phrase=True)
+        if unknown:
+            return None, Check(False, f"names not in the span: {unknown}")
+        return article_phrase(english, span, found, evidence), Check(True)
+
+
+def parse(reply: str) -> tuple[str | None, str | None]:
+    """(arabic_span, english), stripped; (None, None) for a reply that is not the schema's object.
+
+    >>> parse('{"arabic_span": " 308 نقطة", "english": "308 points "}'), parse('{"arabic_span": "x"')
+    (('308 نقطة', '308 points'), (None, None))
+    """
+    try:
+        value = json.loads(reply)
+    except ValueError:
+        return None, None
+    if not isinstance(value, dict):
+        return None, None
+    span, english = value.get("arabic_span"), value.get("english")
+    if not isinstance(span, str) or not isinstance(english, str):
+        return None, None
+    return span.strip(), english.strip().strip('"“”«».').strip()
+
+
+def find_span(span: str, sentence: str) -> tuple[int, int] | None:
+    """Offsets of `span` in `sentence`, matching any run of whitespace with any other; None if absent.
+
+    >>> find_span("على بعد  450 كم", "تقع على بعد 450\\nكم شرقا"), find_span("450 ميل", "على بعد 450 كم")
+    ((4, 18), None)
+    """
+    words = span.split()
+    if not words:
+        return None
+    match = re.search(r"\s+".join(map(re.escape, words)), sentence)
+    return (match.start(), match.end()) if match else None
+
+
+def article_phrase(english: str, span: str, found: tuple[int, int], evidence: Evidence) -> Phrase:
+    """The phrase with its span's offsets in the article: exact when cleaning left the sentence's length as it
+    was in the article, else the whole sentence's (see `Phrase`)."""
+    if evidence.end - evidence.start == len(evidence.sentence):
+        return Phrase(text=english, span=span, start=evidence.start + found[0], end=evidence.start + found[1])
+    return Phrase(text=english, span=span, start=evidence.start, end=evidence.end)
