@@ -232,12 +232,16 @@ _WEEKDAYS_AR = {normalize(d): i for i, d in enumerate(("الاثنين", "الث
 def _similar(name: str, word: str) -> bool:
     """Same first consonant, and 75% alike ("wldsr" ~ "wldhs"), equal, or the word plus a suffix ("Libyan" ~ ليبيا).
 
-    >>> _similar("lbn", "lb"), _similar("wldsr", "wldhs"), _similar("wlb", "lb")
-    (True, True, False)
+    A Latin h may be silent ("John" ~ جون): the name also matches without its h's.
+
+    >>> _similar("lbn", "lb"), _similar("wldsr", "wldhs"), _similar("wlb", "lb"), _similar("jhn", "jn")
+    (True, True, False, True)
     """
     if name[0] != word[0]:
         return False
-    if name == word or (len(word) >= 2 and name.startswith(word) and len(name) - len(word) <= 1):
+    if word in (name, name.replace("h", "")):
+        return True
+    if len(word) >= 2 and name.startswith(word) and len(name) - len(word) <= 1:
         return True
     return min(len(name), len(word)) >= 3 and SequenceMatcher(None, name, word).ratio() >= 0.75
 

@@ -6,16 +6,20 @@ which llama.cpp turns into a grammar) for `{"arabic_span", "english"}`: the shor
 words that answers the question, and that run rendered in English ("about 450 km east of Tripoli"). A short
 span leaves a 1.5B model little room to invent, and each reply is checked before anything is shown:
 
-- the span is an exact substring of the sentence (whitespace aside), so it maps back to article offsets;
+- the span is a substring of the sentence (whitespace, diacritics and أ/ا-style variants aside: `find_span`), and
+  what is shown is the sentence's own text at those offsets, so it maps back to the article;
 - the English is a short phrase (at most `max_words` words) in Latin script;
-- every number in it is in the span (digits, or Arabic number words), and every digit number of the span is kept;
+- every number in it (digits or English number words) is in the span (digits, or Arabic number words), and every
+  digit number of the span is kept;
 - every capitalised word is in the question or the span, or sounds like a word of the span (`unknown_names`);
 - it does not address a model nor copy Latin text planted in the Arabic (`planted.py`).
 
 A phrase that passes is yielded at once (the answer streams a phrase at a time); evidence whose phrase fails
-shows its Arabic quote, after the phrases, with the reason in its `Check`. One call per sentence rather than one
-for all: the first phrase arrives after one short call, and the shared system prompt and example are served
-from llama.cpp's prompt cache, so the calls together cost about what one long call would.
+shows its Arabic quote, after the phrases, with the reason in its `Check`. Only the best `max_sentences` (2)
+evidence sentences are asked about: on 2 shared cores one call takes 3–8 s, nearly all of it reading the
+sentence. One call per sentence rather than one for all: the first phrase arrives after one short call, and the
+shared system prompt and examples are served from llama.cpp's prompt cache, so the calls together cost about
+what one long call would (reading the sentences dominates either way).
 
 Arabic questions go to `sentences` (whole-sentence translation of any English evidence; Arabic evidence is
 quoted as is). English evidence for an English question is quoted as is.
@@ -41,10 +45,13 @@ SYSTEM = """You read one Arabic news sentence and an English question. Copy the 
 Arabic sentence that answers the question, and translate only those words into English: a short phrase, not a
 sentence. Keep numbers and names as they are; add nothing. If the sentence does not answer the question, reply
 with empty strings."""
-# One worked example (not from any archive or eval set) fixes the reply's form; llama.cpp caches this prefix.
-EXAMPLE = ("Who said the forces took control of Derna?",
-           "وقال المتحدث باسم الجيش أحمد المسماري إن القوات سيطرت على مدينة درنة يوم الخميس.",
-           {"arabic_span": "المتحدث باسم الجيش أحمد المسماري", "english": "army spokesman Ahmed al-Mismari"})
+# Two worked examples (not from any archive or eval set) fix the reply's form; llama.cpp caches this prefix.
+EXAMPLES = (("Who said the forces took control of Derna?",
+             "وقال المتحدث باسم الجيش أحمد المسماري إن القوات سيطرت على مدينة درنة يوم الخميس.",
+             {"arabic_span": "المتحدث باسم الجيش أحمد المسماري", "english": "army spokesman Ahmed al-Mismari"}),
+            ("How many people were wounded in the blast?",
+             "وأسفر الانفجار عن مقتل شخصين وإصابة 17 آخرين بجروح، بحسب مصادر طبية.",
+             {"arabic_span": "17 آخرين", "english": "17 others"}))
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"arabic_span": {"type": "string", "maxLength": 160},
@@ -64,9 +71,11 @@ class SchemaChat(Protocol):
 class PhraseWriter:
     """English question: a checked phrase per Arabic evidence sentence, phrases first, then the failed quotes."""
 
-    def __init__(self, chat: SchemaChat, sentences: Writer, *, max_words: int = 12, max_tokens: int = 160) -> None:
+    def __init__(self, chat: SchemaChat, sentences: Writer, *, max_sentences: int = 2, max_words: int = 12,
+                 max_tokens: int = 160) -> None:
         self.chat = chat
         self.sentences = sentences
+        self.max_sentences = max_sentences
         self.max_words = max_words
         self.max_tokens = max_tokens
 
@@ -76,16 +85,23 @@ class PhraseWriter:
     def write(self, query: Query, parts: Sequence[Part], on_draft: Callable[[str], None] | None = None
               ) -> Iterator[Part]:
         """Each kept phrase as soon as it is checked (best evidence first), then the parts without one as quotes.
+        Only the best `max_sentences` Arabic sentences are asked about (each call costs seconds on a CPU: reading
+        the sentence dominates); the others are quoted as drafted, without a `check`.
         `on_draft` is not called: a half-written JSON reply is nothing to show."""
         if query.language != "en":
             yield from self.sentences.write(query, parts, on_draft)
             return
         quoted: dict[int, Part] = {}  # by the part's place in the draft
+        asked = 0
         for i in sorted(range(len(parts)), key=lambda i: -max(e.score for e in parts[i].evidence)):
             part = parts[i]
             if language_of(part.text) in ("en", ""):
                 yield part
                 continue
+            if asked == self.max_sentences:
+                quoted[i] = part
+                continue
+            asked += 1
             evidence = part.evidence[0]
             phrase, check = self.check(self._ask(query.text, evidence.sentence), evidence, query.text)
             if phrase is None:
@@ -96,11 +112,11 @@ class PhraseWriter:
 
     def _ask(self, question: str, sentence: str) -> str:
         """The model's raw JSON reply ("" when cut off by max_tokens)."""
-        example_q, example_s, example_a = EXAMPLE
-        messages = [{"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": f"Question: {example_q}\nSentence: {example_s}"},
-                    {"role": "assistant", "content": json.dumps(example_a, ensure_ascii=False)},
-                    {"role": "user", "content": f"Question: {question}\nSentence: {sentence}"}]
+        messages = [{"role": "system", "content": SYSTEM}]
+        for example_q, example_s, example_a in EXAMPLES:
+            messages += [{"role": "user", "content": f"Question: {example_q}\nSentence: {example_s}"},
+                         {"role": "assistant", "content": json.dumps(example_a, ensure_ascii=False)}]
+        messages.append({"role": "user", "content": f"Question: {question}\nSentence: {sentence}"})
         reply = self.chat.chat(messages, max_tokens=self.max_tokens, json_schema=SCHEMA)
         return "" if reply.finish_reason == "length" else reply.text
 
@@ -121,7 +137,7 @@ class PhraseWriter:
             return None, Check(False, "not written in English")
         if addresses_a_model(english) or copies_embedded_text(english, span):
             return None, Check(False, "obeys or copies text in the evidence instead of rendering it")
-        stated, digits = numbers_in(english), numbers_in(span)
+        stated, digits = english_numbers(english), numbers_in(span)
         if not stated <= digits | number_words(span):
             return None, Check(False, f"numbers not in the span: {sorted(stated - digits)}")
         if not digits <= stated:
@@ -130,6 +146,23 @@ class PhraseWriter:
         if unknown:
             return None, Check(False, f"names not in the span: {unknown}")
         return article_phrase(english, span, found, evidence), Check(True)
+
+
+_ENGLISH_NUMBERS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
+                                                     "seventy": "70", "eighty": "80", "ninety": "90",
+                                                     "hundred": "100", "thousand": "1000", "million": "1000000"}
+
+
+def english_numbers(text: str) -> set[str]:
+    """The numbers a phrase states, in digits or as English words ("four" → "4"; "a hundred" → "100").
+
+    >>> sorted(english_numbers("four balls, 1,200 fans and a hundred guests"), key=int)
+    ['4', '100', '1200']
+    """
+    words = {_ENGLISH_NUMBERS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _ENGLISH_NUMBERS}
+    return numbers_in(text) | words
 
 
 def parse(reply: str) -> tuple[str | None, str | None]:
@@ -150,16 +183,26 @@ def parse(reply: str) -> tuple[str | None, str | None]:
     return span.strip(), english.strip().strip('"“”«».').strip()
 
 
+_MARKS = "[\u064b-\u0652\u0670\u0640]*"  # diacritics and tatweel, which a copy may drop or reorder
+_VARIANTS = {"ا": "[اأإآ]", "أ": "[اأإآ]", "إ": "[اأإآ]", "آ": "[اأإآ]", "ي": "[يى]", "ى": "[يى]", "ه": "[هة]",
+             "ة": "[هة]"}
+
+
 def find_span(span: str, sentence: str) -> tuple[int, int] | None:
-    """Offsets of `span` in `sentence`, matching any run of whitespace with any other; None if absent.
+    """Offsets of `span` in `sentence`, or None if absent. A small model's copy may differ from the sentence in
+    whitespace, diacritics, tatweel and the spelling variants search folds (أ/ا, ى/ي, ة/ه): those are ignored, and
+    the caller shows the sentence's own text at the offsets found, never the model's copy.
 
     >>> find_span("على بعد  450 كم", "تقع على بعد 450\\nكم شرقا"), find_span("450 ميل", "على بعد 450 كم")
     ((4, 18), None)
+    >>> s = "في سنٍ أكبر"; a, b = find_span("سن اكبر", s); s[a:b]
+    'سنٍ أكبر'
     """
-    words = span.split()
+    words = re.sub(_MARKS, "", span).split()
     if not words:
         return None
-    match = re.search(r"\s+".join(map(re.escape, words)), sentence)
+    pattern = r"\s+".join("".join(_VARIANTS.get(ch, re.escape(ch)) + _MARKS for ch in w) for w in words)
+    match = re.search(pattern, sentence)
     return (match.start(), match.end()) if match else None
 
 

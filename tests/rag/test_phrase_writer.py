@@ -82,6 +82,7 @@ def test_a_good_phrase_is_kept_with_the_offsets_of_its_span_in_the_article():
     ({"arabic_span": "إلى مدينة مصراتة", "english": "to Misrata"}, "span not in the evidence sentence"),
     ({"arabic_span": "200 عنصر", "english": "2,000 fighters"}, "numbers not in the span: ['2000']"),
     ({"arabic_span": "تراجع إلى 200 عنصر", "english": "fell"}, "numbers of the span dropped: ['200']"),
+    ({"arabic_span": "المقاتلين", "english": "five fighters"}, "numbers not in the span: ['5']"),
     ({"arabic_span": "الجنرال توماس وولدهاوس", "english": "General John Smith"}, "names not in the span"),
     ({"arabic_span": "بني وليد", "english": "Kabul"}, "names not in the span: ['Kabul']"),
     ({"arabic_span": "بني وليد", "english": "بني وليد"}, "not written in English"),
@@ -114,6 +115,16 @@ def test_phrases_come_best_evidence_first_and_the_quotes_without_one_after_them_
     assert SENTENCE in chat.sent[0][-1]["content"]  # the best evidence was asked about first
 
 
+def test_only_the_best_max_sentences_are_asked_about_and_the_others_quoted_unchecked():
+    w, chat = phrases({"arabic_span": "", "english": ""}, {"arabic_span": "بني وليد", "english": "Bani Walid"})
+    w.max_sentences = 2
+    low = part("وأضاف أن الوضع هادئ في المدينة.", start=0, score=0.1, doc="c")
+    out = list(w.write(make_query("Where did they go?"), [low, part(score=0.5, doc="a"), part(score=0.9, doc="b")]))
+    assert len(chat.sent) == 2 and [p.text for p in out] == ["Bani Walid", low.text, SENTENCE]
+    assert out[1] == low  # not asked about: as drafted, no check
+    assert not out[2].check.ok and out[2].evidence[0].hit.chunk.doc_id == "b"
+
+
 def test_arabic_questions_go_to_the_sentence_writer_and_english_evidence_is_quoted_without_the_model():
     w, chat = phrases({"arabic_span": "بني وليد", "english": "Bani Walid"})
     assert list(w.write(make_query("إلى أين ذهب المقاتلون؟"), [part()])) == [part()]
@@ -140,7 +151,8 @@ class RendersFirst:
 
 def test_the_pipeline_opens_with_the_phrase_and_its_marker_and_the_citation_carries_the_span(tmp_path):
     chat = RendersFirst()
-    kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": PhraseWriter(chat, Untouched())})
+    writer = PhraseWriter(chat, Untouched(), max_sentences=4)
+    kb = make_kb(tmp_path, generator="llamacpp", writers={"llamacpp": writer})
     events = list(kb.ask_stream("Where did ISIS fighters go after they left Sirte?"))
     answer = events[-1]
     texts = [e[1] for e in events[:-1] if e[0] == "text"]
@@ -153,3 +165,28 @@ def test_the_pipeline_opens_with_the_phrase_and_its_marker_and_the_citation_carr
     assert article[cited.span_start:cited.span_end] == cited.span_text
     assert [c.kept for c in answer.checks] == [True] + [False] * (len(answer.citations) - 1)
     assert all(c.phrase == "" and c.span_start is None for c in answer.citations if c is not cited)
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_the_real_model_renders_a_checked_phrase_for_a_number_question():
+    """The bundled model, one sentence: whatever it replies, only a phrase that passed every check is shown."""
+    pytest.importorskip("xllamacpp")
+    from index.errors import ModelError
+    from rag.gguf import ensure_default_model
+    from rag.local_llm import LocalLLM
+    from tests.conftest import MODEL_CACHE
+
+    try:
+        llm = LocalLLM(ensure_default_model(MODEL_CACHE), n_ctx=2048)
+    except ModelError as e:
+        pytest.skip(f"local LLM model not available: {e}")
+    sentence = "وأعلنت وزارة الصحة أن 35 شخصا أصيبوا في حادث سير على طريق القاهرة الإسكندرية يوم الاثنين."
+    try:
+        [out] = PhraseWriter(llm, Untouched()).write(make_query("How many people were injured in the accident?"),
+                                                     [part(sentence, start=0)])
+    finally:
+        llm.close()
+    assert out.phrase is not None, out.check.reason
+    assert "35" in out.text and len(out.text.split()) <= 12
+    assert "35" in out.phrase.span and sentence[out.phrase.start:out.phrase.end] == out.phrase.span
