@@ -232,11 +232,15 @@ _WEEKDAYS_AR = {normalize(d): i for i, d in enumerate(("الاثنين", "الث
 def _similar(name: str, word: str) -> bool:
     """Same first consonant, and 75% alike ("wldsr" ~ "wldhs"), equal, or the word plus a suffix ("Libyan" ~ ليبيا).
 
-    A Latin h may be silent ("John" ~ جون): the name also matches without its h's.
+    A Latin h may be silent ("John" ~ جون): the name also matches without its h's. A Latin g is written ج or غ
+    (its skeleton says j): g and j compare equal ("Guru" ~ غورو).
 
     >>> _similar("lbn", "lb"), _similar("wldsr", "wldhs"), _similar("wlb", "lb"), _similar("jhn", "jn")
     (True, True, False, True)
+    >>> _similar("jr", "gr")
+    True
     """
+    name, word = name.replace("g", "j"), word.replace("g", "j")
     if name[0] != word[0]:
         return False
     if word in (name, name.replace("h", "")):

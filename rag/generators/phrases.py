@@ -12,7 +12,8 @@ span leaves a 1.5B model little room to invent, and each reply is checked before
 - every number in it (digits or English number words) is in the span (digits, or Arabic number words), and every
   digit number of the span is kept;
 - every capitalised word is in the question or the span, or sounds like a word of the span (`unknown_names`);
-- it does not address a model nor copy Latin text planted in the Arabic (`planted.py`).
+- it does not address a model nor copy Latin text planted in the Arabic (`planted.py`);
+- a question only a number answers ("How many …", "What year …") gets a phrase that states one.
 
 A phrase that passes is yielded at once (the answer streams a phrase at a time); evidence whose phrase fails
 shows its Arabic quote, after the phrases, with the reason in its `Check`. Only the best `max_sentences` (2)
@@ -127,7 +128,7 @@ class PhraseWriter:
             return None, Check(False, "no reply, or cut off at max_tokens")
         if not span or not english:
             return None, Check(False, "no answer in this sentence")
-        found = find_span(span, evidence.sentence)
+        found = find_trimmed(span, evidence.sentence)
         if found is None:
             return None, Check(False, "span not in the evidence sentence")
         span = evidence.sentence[found[0]:found[1]]
@@ -145,6 +146,8 @@ class PhraseWriter:
         unknown = unknown_names(english, span, question, phrase=True)
         if unknown:
             return None, Check(False, f"names not in the span: {unknown}")
+        if asks_for_a_number(question) and not stated:
+            return None, Check(False, "no number for a question asking for one")
         return article_phrase(english, span, found, evidence), Check(True)
 
 
@@ -163,6 +166,19 @@ def english_numbers(text: str) -> set[str]:
     """
     words = {_ENGLISH_NUMBERS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _ENGLISH_NUMBERS}
     return numbers_in(text) | words
+
+
+_NUMBER_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (year|percentage)|which year|in what year)\b",
+                              re.IGNORECASE)
+
+
+def asks_for_a_number(question: str) -> bool:
+    """A question only a number answers ("How many …", "What year …"): a phrase without one is not its answer.
+
+    >>> asks_for_a_number("How many points did they give up?"), asks_for_a_number("Who sang the anthem?")
+    (True, False)
+    """
+    return bool(_NUMBER_QUESTION.search(question))
 
 
 def parse(reply: str) -> tuple[str | None, str | None]:
@@ -204,6 +220,21 @@ def find_span(span: str, sentence: str) -> tuple[int, int] | None:
     pattern = r"\s+".join("".join(_VARIANTS.get(ch, re.escape(ch)) + _MARKS for ch in w) for w in words)
     match = re.search(pattern, sentence)
     return (match.start(), match.end()) if match else None
+
+
+def find_trimmed(span: str, sentence: str) -> tuple[int, int] | None:
+    """`find_span`, or failing that the span without its first or its last word when it has 3 or more (a small
+    model often garbles an edge word of its copy: «الخط» for «خط»); the English is then checked against the
+    shorter span the sentence really holds.
+
+    >>> s = "وقد ضم خط الفريق المدافع جاريد ألان"; a, b = find_trimmed("الخط الفريق المدافع", s); s[a:b]
+    'الفريق المدافع'
+    >>> find_trimmed("الخط الفريق", s) is None
+    True
+    """
+    words = span.split()
+    candidates = [words] + ([words[1:], words[:-1]] if len(words) >= 3 else [])
+    return next((found for w in candidates if (found := find_span(" ".join(w), sentence))), None)
 
 
 def article_phrase(english: str, span: str, found: tuple[int, int], evidence: Evidence) -> Phrase:

@@ -89,13 +89,21 @@ def test_a_good_phrase_is_kept_with_the_offsets_of_its_span_in_the_article():
     ({"arabic_span": SENTENCE, "english": "General Thomas Waldhauser said the number of fighters fell to 200 in "
                                           "Sirte and the rest fled to Bani Walid"}, "not a short phrase"),
     ({"arabic_span": "", "english": ""}, "no answer in this sentence"),
+    ({"arabic_span": "الجنرال توماس وولدهاوس", "english": "General Thomas Waldhauser"}, "no number for a question"),
+    ({"arabic_span": "الخط بني", "english": "Bani"}, "span not in the evidence sentence"),  # too short to trim
     ('{"arabic_span": "بني', "cut off"),
 ])
 def test_a_reply_that_fails_a_check_is_dropped_and_the_quote_shown(reply, reason):
     w, _ = phrases(reply)
-    [out] = w.write(make_query("Where did the fighters go?"), [part()])
+    [out] = w.write(make_query("How many fighters were there and where did they go?"), [part()])
     assert out.text == SENTENCE and out.phrase is None
     assert not out.check.ok and reason in out.check.reason
+
+
+def test_a_copy_with_a_garbled_edge_word_is_matched_without_it_and_checked_against_what_the_sentence_holds():
+    w, _ = phrases({"arabic_span": "والفر إلى بني وليد", "english": "to Bani Walid"})
+    [kept] = w.write(make_query("Where did the rest go?"), [part()])
+    assert kept.text == "to Bani Walid" and ARTICLE[kept.phrase.start:kept.phrase.end] == "إلى بني وليد"
 
 
 def test_a_name_written_in_the_span_by_sound_or_from_the_question_passes():
