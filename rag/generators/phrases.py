@@ -13,14 +13,15 @@ span leaves a 1.5B model little room to invent, and each reply is checked before
   digit number of the span is kept;
 - every capitalised word is in the question or the span, or sounds like a word of the span (`unknown_names`);
 - it does not address a model nor copy Latin text planted in the Arabic (`planted.py`);
-- a question only a number answers ("How many …", "What year …") gets a phrase that states one.
+- it is not only words of the question ("in Sirte" for "… after they left Sirte?"), and a question only a number
+  answers ("How many …", "What year …") gets a phrase that states one.
 
 A phrase that passes is yielded at once (the answer streams a phrase at a time); evidence whose phrase fails
 shows its Arabic quote, after the phrases, with the reason in its `Check`. Only the best `max_sentences` (2)
-evidence sentences are asked about: on 2 shared cores one call takes 3–8 s, nearly all of it reading the
-sentence. One call per sentence rather than one for all: the first phrase arrives after one short call, and the
-shared system prompt and examples are served from llama.cpp's prompt cache, so the calls together cost about
-what one long call would (reading the sentences dominates either way).
+evidence sentences are asked about, more only while none has given a phrase: on 2 shared cores one call takes
+3–8 s, nearly all of it reading the sentence. One call per sentence rather than one for all: the first phrase
+arrives after one short call, and the shared system prompt and examples are served from llama.cpp's prompt
+cache, so the calls together cost about what one long call would (reading the sentences dominates either way).
 
 Arabic questions go to `sentences` (whole-sentence translation of any English evidence; Arabic evidence is
 quoted as is). English evidence for an English question is quoted as is.
@@ -86,20 +87,21 @@ class PhraseWriter:
     def write(self, query: Query, parts: Sequence[Part], on_draft: Callable[[str], None] | None = None
               ) -> Iterator[Part]:
         """Each kept phrase as soon as it is checked (best evidence first), then the parts without one as quotes.
-        Only the best `max_sentences` Arabic sentences are asked about (each call costs seconds on a CPU: reading
-        the sentence dominates); the others are quoted as drafted, without a `check`.
+        The best `max_sentences` Arabic sentences are asked about, and further ones only while no phrase has been
+        kept (each call costs seconds on a CPU, reading the sentence dominates, but an answer should open in
+        English); the others are quoted as drafted, without a `check`.
         `on_draft` is not called: a half-written JSON reply is nothing to show."""
         if query.language != "en":
             yield from self.sentences.write(query, parts, on_draft)
             return
         quoted: dict[int, Part] = {}  # by the part's place in the draft
-        asked = 0
+        asked, kept = 0, 0
         for i in sorted(range(len(parts)), key=lambda i: -max(e.score for e in parts[i].evidence)):
             part = parts[i]
             if language_of(part.text) in ("en", ""):
                 yield part
                 continue
-            if asked == self.max_sentences:
+            if asked >= self.max_sentences and kept:
                 quoted[i] = part
                 continue
             asked += 1
@@ -108,6 +110,7 @@ class PhraseWriter:
             if phrase is None:
                 quoted[i] = Part(text=part.text, evidence=part.evidence, check=check)
             else:
+                kept += 1
                 yield Part(text=phrase.text, evidence=part.evidence, check=check, phrase=phrase)
         yield from (quoted[i] for i in sorted(quoted))
 
@@ -146,6 +149,8 @@ class PhraseWriter:
         unknown = unknown_names(english, span, question, phrase=True)
         if unknown:
             return None, Check(False, f"names not in the span: {unknown}")
+        if repeats(english, question):
+            return None, Check(False, "only repeats words of the question")
         if asks_for_a_number(question) and not stated:
             return None, Check(False, "no number for a question asking for one")
         return article_phrase(english, span, found, evidence), Check(True)
@@ -170,6 +175,22 @@ def english_numbers(text: str) -> set[str]:
 
 _NUMBER_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (year|percentage)|which year|in what year)\b",
                               re.IGNORECASE)
+
+
+_FILLER = frozenset("a an the of in on at to by for from with and or its their his her".split())
+
+
+def repeats(english: str, question: str) -> bool:
+    """The phrase's words are all words of the question (a plural s aside): it names what was asked about, not
+    the answer ("in Sirte" for "Where did ISIS fighters go after they left Sirte?").
+
+    >>> repeats("in Sirte", "Where did fighters go after they left Sirte?"), repeats("to Bani Walid", "Where to?")
+    (True, False)
+    """
+    def words(text: str) -> set[str]:
+        return {w.removesuffix("s") for w in re.findall(r"[a-z0-9]+", text.lower())} - _FILLER
+    said = words(english)
+    return bool(said) and said <= words(question)
 
 
 def asks_for_a_number(question: str) -> bool:

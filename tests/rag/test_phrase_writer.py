@@ -91,11 +91,12 @@ def test_a_good_phrase_is_kept_with_the_offsets_of_its_span_in_the_article():
     ({"arabic_span": "", "english": ""}, "no answer in this sentence"),
     ({"arabic_span": "الجنرال توماس وولدهاوس", "english": "General Thomas Waldhauser"}, "no number for a question"),
     ({"arabic_span": "الخط بني", "english": "Bani"}, "span not in the evidence sentence"),  # too short to trim
+    ({"arabic_span": "في سرت", "english": "in Sirte"}, "only repeats words of the question"),
     ('{"arabic_span": "بني', "cut off"),
 ])
 def test_a_reply_that_fails_a_check_is_dropped_and_the_quote_shown(reply, reason):
     w, _ = phrases(reply)
-    [out] = w.write(make_query("How many fighters were there and where did they go?"), [part()])
+    [out] = w.write(make_query("How many fighters were there in Sirte and where did they go?"), [part()])
     assert out.text == SENTENCE and out.phrase is None
     assert not out.check.ok and reason in out.check.reason
 
@@ -108,9 +109,9 @@ def test_a_copy_with_a_garbled_edge_word_is_matched_without_it_and_checked_again
 
 def test_a_name_written_in_the_span_by_sound_or_from_the_question_passes():
     w, _ = phrases({"arabic_span": "الجنرال توماس وولدهاوس", "english": "General Thomas Waldhauser"},
-                   {"arabic_span": "في سرت", "english": "in Sirte"})
+                   {"arabic_span": "عنصر في سرت", "english": "fighters in Sirte"})
     out = list(w.write(make_query("Who spoke about Sirte?"), [part(score=0.9), part(score=0.8)]))
-    assert [p.text for p in out] == ["General Thomas Waldhauser", "in Sirte"]
+    assert [p.text for p in out] == ["General Thomas Waldhauser", "fighters in Sirte"]
 
 
 def test_phrases_come_best_evidence_first_and_the_quotes_without_one_after_them_in_draft_order():
@@ -131,6 +132,16 @@ def test_only_the_best_max_sentences_are_asked_about_and_the_others_quoted_unche
     assert len(chat.sent) == 2 and [p.text for p in out] == ["Bani Walid", low.text, SENTENCE]
     assert out[1] == low  # not asked about: as drafted, no check
     assert not out[2].check.ok and out[2].evidence[0].hit.chunk.doc_id == "b"
+
+
+def test_more_sentences_are_asked_about_while_none_has_given_a_phrase():
+    w, chat = phrases({"arabic_span": "", "english": ""}, {"arabic_span": "", "english": ""},
+                      {"arabic_span": "بني وليد", "english": "Bani Walid"})
+    w.max_sentences = 2
+    draft = [part(score=0.9, doc="a"), part(score=0.5, doc="b"), part(score=0.3, doc="c"), part(score=0.1, doc="d")]
+    out = list(w.write(make_query("Where did they go?"), draft))
+    assert len(chat.sent) == 3 and out[0].text == "Bani Walid" and out[0].evidence == draft[2].evidence
+    assert out[-1] == draft[3]  # asked about no more once a phrase was kept
 
 
 def test_arabic_questions_go_to_the_sentence_writer_and_english_evidence_is_quoted_without_the_model():
