@@ -98,13 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         mean, scale, weights, bias = fit(x, y.astype(float))
         prob = 1 / (1 + np.exp(-(((x - mean) / scale) @ weights + bias)))
         threshold = float(np.quantile(prob[y], 1 - ANSWERED))
-        languages[lang] = {"features": list(features), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-                           "weights": weights.round(6).tolist(), "bias": round(bias, 6), "threshold": round(threshold, 4)}
+        languages[lang] = {"features": list(features), "mean": mean.round(6).tolist(),
+                           "scale": scale.round(6).tolist(), "weights": weights.round(6).tolist(),
+                           "bias": round(bias, 6), "threshold": round(threshold, 4)}
         for name in sorted({r[0] for r in chosen}):
             mask = np.array([r[0] == name for r in chosen])
             cosine = x[mask][:, 0]
             report.append({"data": name, "language": lang, "questions": int(mask.sum()),
-                           "auc_cosine": round(auc(cosine, y[mask]), 4), "auc_model": round(auc(prob[mask], y[mask]), 4),
+                           "auc_cosine": round(auc(cosine, y[mask]), 4),
+                           "auc_model": round(auc(prob[mask], y[mask]), 4),
                            "answered": round(float((prob[mask][y[mask]] >= threshold).mean()), 4),
                            "refused": round(float((prob[mask][~y[mask]] < threshold).mean()), 4)})
     model = {"fitted": time.strftime("%Y-%m-%d"), "command": "python eval/fit_answerability.py",

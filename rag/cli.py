@@ -35,6 +35,7 @@ from rag.settings import Settings, load_settings  # noqa: E402
 
 if TYPE_CHECKING:
     from index.ingest import IngestReport
+    from rag.types import Answer
 
 
 @dataclass(frozen=True)
@@ -226,15 +227,24 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
-    print(result.answer)
+    shown = with_quotes(result)
+    print(shown)
     if result.citations:
         print("\nSources:")
     for c in result.citations:
         where = ", ".join(x for x in (c.source, c.date[:10], c.doc_id) if x)
-        quoted = "" if c.quote.strip() in result.answer else f"\n    «{c.quote}»"  # already in the answer: once
+        quoted = "" if c.quote.strip() in shown else f"\n    «{c.quote}»"  # already in the answer: once
+        span = f"\n    «{c.phrase}» renders «{c.span_text}» (chars {c.span_start}-{c.span_end})" if c.phrase else ""
         also = f"\n    {also_line(c, 'en')}" if c.also_reported_by else ""  # near-duplicates, stored once
-        print(f"[{c.n}] {c.title} ({where}; chars {c.start}-{c.end}){quoted}{also}")
+        print(f"[{c.n}] {c.title} ({where}; chars {c.start}-{c.end}){quoted}{span}{also}")
     return 0
+
+
+def with_quotes(result: Answer) -> str:
+    """The answer with each phrase line followed by the full quote it was rendered from, indented."""
+    beside = {f"{c.phrase} [{c.n}]": c.quote for c in result.citations if c.phrase}
+    return "\n".join(f"{line}\n    «{' '.join(beside[line].split())}»" if line in beside else line
+                     for line in result.answer.split("\n"))
 
 
 def _ingest_arguments(p: argparse.ArgumentParser) -> None:

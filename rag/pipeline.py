@@ -28,7 +28,7 @@ NOT_FOUND = {
 # After an answer with sentences the local model translated: they are checked, but a small model's translation
 # can still shift the meaning, and the reader should know to compare with the quotes.
 TRANSLATION_NOTE = {
-    "en": "(Machine-translated from the quoted Arabic sentences by a local model; compare with the sources.)",
+    "en": "(Machine-translated from the quoted Arabic by a local model; compare with the sources.)",
     "ar": "(ترجمة آلية بنموذج محلي للجمل المقتبسة؛ قارنها بالمصادر.)",
 }
 
@@ -57,17 +57,36 @@ def answer(question: str, *, embedder: Embedder, retriever: Retriever, generator
         return Answer(answer=emit.text, language=query.language, abstained=True, citations=[], support=support,
                       signals=dict(draft.signals), timings_ms=timings(started, retrieved))
     markers, citations = number_citations(draft)
+    marker_of = {keys(p): m for p, m in zip(draft.parts, markers)}  # a writer may put phrases first
     citations = with_copies(citations, copies)
     emit = Emitter(on_text, f"{lead_text(len({c.doc_id for c in citations}), query.language)}\n" if draft.lead else "")
     parts: list[Part] = []
-    for part, mark in zip(writer.write(query, draft.parts, on_draft) if writer else draft.parts, markers, strict=True):
-        emit(f"{chr(10) if parts else ''}{part.text.strip()} {mark}")  # as each is written: the answer streams
+    for part in writer.write(query, draft.parts, on_draft) if writer else draft.parts:
+        emit(f"{chr(10) if parts else ''}{part.text.strip()} {marker_of[keys(part)]}")  # the answer streams
         parts.append(part)
     if any(p.check is not None and p.check.ok for p in parts):
         emit(f"\n{TRANSLATION_NOTE[query.language]}")
-    return Answer(answer=emit.text, language=query.language, abstained=False, citations=citations, support=support,
-                  signals=dict(draft.signals), checks=[sentence_check(p, mark) for p, mark in zip(parts, markers) if p.check is not None],
+    return Answer(answer=emit.text, language=query.language, abstained=False, support=support,
+                  signals=dict(draft.signals),
+                  citations=with_phrases(citations, parts),
+                  checks=[sentence_check(p, marker_of[keys(p)]) for p in parts if p.check is not None],
                   timings_ms=timings(started, retrieved))
+
+
+def with_phrases(citations: list[Citation], parts: Sequence[Part]) -> list[Citation]:
+    """The citations, the one of each part's first evidence carrying that part's kept phrase and its span."""
+    index = {(c.doc_id, c.start): i for i, c in enumerate(citations)}
+    out = list(citations)
+    for part in parts:
+        if part.phrase is not None:
+            i, ph = index[part.evidence[0].key], part.phrase
+            out[i] = out[i].model_copy(update={"phrase": ph.text, "span_text": ph.span, "span_start": ph.start,
+                                               "span_end": ph.end})
+    return out
+
+
+def keys(part: Part) -> tuple[tuple[str, int], ...]:
+    return tuple(e.key for e in part.evidence)
 
 
 def sentence_check(part: Part, marker: str) -> SentenceCheck:

@@ -61,7 +61,6 @@ def _scorer(kb: KnowledgeBase) -> ExtractiveGenerator:
 
 
 def _openai(kb: KnowledgeBase) -> Generator:
-    from rag.generators.extractive import ExtractiveGenerator
     from rag.generators.openai import OpenAIGenerator
 
     s = kb.settings
@@ -85,12 +84,16 @@ def _llamacpp_draft(kb: KnowledgeBase) -> Generator:
 
 
 def _grounded(kb: KnowledgeBase) -> Writer:
+    """English questions get checked answer phrases; Arabic ones whole-sentence translations of English evidence
+    (one model shared by both)."""
     from rag.generators.grounded import GroundedWriter
+    from rag.generators.phrases import PhraseWriter
     from rag.gguf import resolve_model
     from rag.local_llm import LocalLLM
 
     s = kb.settings
-    return GroundedWriter(LocalLLM(resolve_model(s.llm_model, s.model_dir), n_threads=s.llm_threads), kb.embedder)
+    llm = LocalLLM(resolve_model(s.llm_model, s.model_dir), n_threads=s.llm_threads)
+    return PhraseWriter(llm, GroundedWriter(llm, kb.embedder))
 
 
 RETRIEVERS.register("dense", _dense)

@@ -43,6 +43,13 @@ class Citation(BaseModel):
     start: int = Field(description="offset of the quote in the original article")
     end: int
     score: float
+    phrase: str = Field(default="", description="the short English answer phrase the local model rendered "
+                        "from this evidence, shown in the answer with its marker; \"\" when none was kept")
+    span_text: str = Field(default="", description="the exact words of the quote that `phrase` renders; \"\" "
+                           "without a phrase")
+    span_start: int | None = Field(default=None, description="offset of `span_text` in the original article "
+                                   "(the quote's own offsets when cleaning changed the sentence)")
+    span_end: int | None = Field(default=None, description="end offset of `span_text` in the original article")
     also_reported_by: list[ArticleCopy] = Field(default_factory=list, description="near-duplicates of the "
                                                 "article, each stored once: other sources or dates of the story")
 

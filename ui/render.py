@@ -43,10 +43,12 @@ def linked_markers(escaped: str, turn: int) -> str:
     return MARKER.sub(lambda m: f'<a class="rag-cite" href="#rag-src-{turn}-{m[1]}">[{m[1]}]</a>', escaped)
 
 
-def lines_html(text: str, turn: int | None = None) -> str:
+def lines_html(text: str, turn: int | None = None, beside: dict[str, str] | None = None) -> str:
     """One `<p dir="auto">` per line, so an English lead and an Arabic quote each read in their own direction.
     A sentence's markers lead its line (`.rag-marks`, linked when `turn` is given), so they stay in sight when
-    a phone shows only the first lines of a long sentence (ui.css)."""
+    a phone shows only the first lines of a long sentence (ui.css). `beside`: line → HTML shown after it (the
+    quote a phrase renders)."""
+    beside = beside or {}
     out = []
     for line in filter(None, (x.strip() for x in text.split("\n"))):
         found = TRAILING_MARKERS.search(line)
@@ -56,7 +58,7 @@ def lines_html(text: str, turn: int | None = None) -> str:
         marks = esc(found.group(1))
         marks = linked_markers(marks, turn) if turn is not None else marks
         out.append(f'<p dir="auto" class="rag-line"><span class="rag-marks">{marks}</span>'
-                   f'<span class="rag-text">{esc(line[:found.start()])}</span></p>')
+                   f'<span class="rag-text">{esc(line[:found.start()])}</span>{beside.get(line, "")}</p>')
     return "".join(out)
 
 
@@ -68,7 +70,14 @@ def answer_html(result: Answer, turn: int) -> str:
     d = "rtl" if result.language == "ar" else "ltr"
     if result.abstained:
         return f'<div class="rag-answer rag-abstained" dir="{d}">⚠ {esc(result.answer)}</div>'
-    return f'<div class="rag-answer" dir="{d}" id="rag-answer-{turn}">{lines_html(result.answer, turn)}</div>'
+    body = lines_html(result.answer, turn, phrase_quotes(result))
+    return f'<div class="rag-answer" dir="{d}" id="rag-answer-{turn}">{body}</div>'
+
+
+def phrase_quotes(result: Answer) -> dict[str, str]:
+    """Each phrase line ("308 points [1]") → its full Arabic quote, the span it renders marked, to show beside it."""
+    return {f"{c.phrase} [{c.n}]": f'<span class="rag-beside" dir="rtl">«{highlighted(c.quote, [c.span_text])}»</span>'
+            for c in result.citations if c.phrase}
 
 
 def growing_html(text: str, language: str, draft: str = "") -> str:

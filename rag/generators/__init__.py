@@ -5,6 +5,8 @@
 
 and the writer swap point: a draft's sentences → the same sentences in the question's language.
 
+    phrases.py      for an English question: a small chat model names the Arabic span of each evidence sentence
+                    that answers it and renders that span as a short English phrase, checked (else the quote)
     grounded.py     a small chat model restates each evidence sentence, checked, falling back to the quote
 
 A generator never numbers citations itself: each `Part` names the `Evidence` it rests on and
@@ -46,13 +48,29 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A short answer phrase in the question's language and the exact span of its evidence sentence it renders.
+
+    `start`/`end` are the span's offsets in the original article when the sentence was stored unchanged by
+    cleaning (its original length equals its text's); otherwise the whole sentence's offsets, which contain it.
+    """
+
+    text: str  # "about 450 km east of Tripoli"
+    span: str  # the span as it stands in the evidence sentence
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Part:
-    """One sentence of the answer and the evidence it rests on; `check` is set when a writer rewrote it
-    (whether the rewrite was kept or not), None when it is shown as drafted."""
+    """One line of the answer and the evidence it rests on; `check` is set when a writer rewrote it
+    (whether the rewrite was kept or not), None when it is shown as drafted. With a kept `phrase`, `text` is the
+    phrase and the evidence sentence stays in the citation's quote."""
 
     text: str
     evidence: tuple[Evidence, ...]
     check: Check | None = None
+    phrase: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,8 @@ class Generator(Protocol):
 
 
 class Writer(Protocol):
-    """A draft's parts → the same parts in the question's language, in order, each carrying its `check`;
+    """A draft's parts → the same parts in the question's language, each carrying its `check` (in the draft's
+    order, or phrases first: the pipeline finds each part's markers by its evidence);
     `warm_up()` loads its model now rather than during the first answer."""
 
     def warm_up(self) -> None: ...

@@ -145,13 +145,17 @@ def clean(text: str) -> str:
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'-]*[a-zA-Z]\b")
-def unknown_names(written: str, evidence: str, question: str) -> list[str]:
-    """Capitalised words (after the first word) found neither in the question or evidence nor in sound.
+def unknown_names(written: str, evidence: str, question: str, *, phrase: bool = False) -> list[str]:
+    """Capitalised words (after the first word of a sentence) found neither in the question or evidence nor in sound.
+
+    A `phrase` is not a sentence: its first word is judged too, unless it is a plain English word ("About").
 
     >>> unknown_names("General Thomas Waldhauser said so.", "قال الجنرال توماس وولدهاوس", "Who?")
     []
     >>> unknown_names("General Smith said so.", "قال الجنرال توماس وولدهاوس", "Who?")
     ['Smith']
+    >>> unknown_names("Smith", "الجنرال توماس", "Who?", phrase=True), unknown_names("About 5", "", "", phrase=True)
+    (['Smith'], [])
     """
     known = normalize(f"{question} {evidence}").lower()
     words = _ARABIC_WORD.findall(normalize(evidence))
@@ -162,6 +166,8 @@ def unknown_names(written: str, evidence: str, question: str) -> list[str]:
     for match in _CAPITALISED.finditer(written):
         name = match.group()
         starts_sentence = match.start() == 0 or written[:match.start()].rstrip()[-1:] in ".!?:\"“"
+        if phrase:
+            starts_sentence = match.start() == 0 and name.lower() in _PLAIN_WORDS
         if starts_sentence or name in _TITLES or name.lower() in known or \
                 (month_of(name) or _WEEKDAYS.get(name)) in calendar:
             continue
@@ -179,6 +185,11 @@ _TITLES = frozenset(
     "Prime Chief General Colonel Commander Spokesman Secretary Islamic Front Accord Movement Party Brigade Brigades "
     "Command Committee Republic Kingdom Agency Office Court Parliament House Assembly Operation Organization Group "
     "Militia Militias Coast Guard Defense Defence Interior Foreign Affairs Mr Dr Sheikh Emir".split())
+# Words that may open an answer phrase with a capital without being a name ("About 450 km", "The army").
+_PLAIN_WORDS = frozenset(
+    "a an the about around nearly almost over under more less than at in on by from to of for with after before "
+    "during since until between near some all both only one two three four five six seven eight nine ten "
+    "his her their its this that these those east west north south northern southern eastern western".split())
 _WEEKDAYS = {d: i for i, d in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                                          "Sunday"), 1)}
 _WEEKDAYS_AR = {normalize(d): i for i, d in enumerate(("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة",

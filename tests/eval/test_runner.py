@@ -190,3 +190,22 @@ def test_a_gold_document_folded_as_a_near_duplicate_counts_through_the_article_i
     assert result.rank == 1  # the kept article's passage; by the copy's own id alone nothing could match
     passages = tuple(Passage(h.chunk.doc_id, h.chunk.text) for h in kb.search(q.question, top_k=10))
     assert judge("x", q, passages, result.answer).rank is None
+
+
+def test_the_first_phrase_line_of_the_answer_is_scored_not_the_whole_body():
+    from eval.metrics import Passage
+
+    q = Question(id="q", question="How many points did the Panthers defense surrender?", lang="en",
+                 answerable=True, gold_docs=("g",), evidence_any=("308",), answer_any=("308",), phrases=("308",))
+    retrieved = (Passage("g", "لم يتخلى فريق بانثرز سوى عن 308 نقطة"),)
+    first = citation("g", "لم يتخلى فريق بانثرز سوى عن 308 نقطة", n=2).model_copy(update={"phrase": "308 points"})
+    second = citation("g", "ليحتل المركز السادس", n=1).model_copy(update={"phrase": "sixth place"})
+    # phrases come best first, so [2] opens the answer; the quote without a phrase and the note are not scored
+    text = "From 1 article:\n308 points [2]\nsixth place [1]\nجملة بلا عبارة [3]\n(Machine-translated ...)"
+    ans = Answer(answer=text, language="en", abstained=False, citations=[second, first, citation("g", "x", 3)],
+                 support=0.9, timings_ms={})
+    r = judge("c", q, retrieved, ans)
+    assert r.phrase_f1 == pytest.approx(2 / 3) and r.phrase_em is False  # "308 points" vs "308"
+    exact = ans.model_copy(update={"answer": text.replace("308 points", "308"),
+                                   "citations": [second, first.model_copy(update={"phrase": "308"})]})
+    assert (judge("c", q, retrieved, exact).phrase_f1, judge("c", q, retrieved, exact).phrase_em) == (1.0, True)

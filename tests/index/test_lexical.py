@@ -249,7 +249,8 @@ def test_a_search_by_analysed_terms_scores_as_the_text_they_come_from():
     from index.lexical import analyze
     from index.types import Chunk
 
-    bm = BM25([Chunk("c0", "d", "فر مقاتلو التنظيم إلى الصحراء", 0, 9, 0), Chunk("c1", "d", "اجتماع في نيويورك", 0, 9, 1)])
+    bm = BM25([Chunk("c0", "d", "فر مقاتلو التنظيم إلى الصحراء", 0, 9, 0),
+               Chunk("c1", "d", "اجتماع في نيويورك", 0, 9, 1)])
     by_text = bm.search("المقاتلين في الصحراء", 2)
     by_terms = bm.search(analyze("المقاتلين في الصحراء"), 2)
     assert [(h.chunk.chunk_id, h.score) for h in by_text] == [(h.chunk.chunk_id, h.score) for h in by_terms]

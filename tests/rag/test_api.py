@@ -31,7 +31,8 @@ def test_ask_returns_the_answer_contract(client):
     assert {"cosine", "level", "lexical", "names"} <= set(body["signals"])
     assert body["language"] == "ar" and body["citations"]
     assert set(body["citations"][0]) == {"n", "doc_id", "title", "source", "date", "url", "chunk_id", "text",
-                                         "quote", "start", "end", "score", "also_reported_by"}
+                                         "quote", "start", "end", "score", "phrase", "span_text", "span_start",
+                                         "span_end", "also_reported_by"}
 
 
 def test_search_and_filters(client):

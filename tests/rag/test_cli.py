@@ -128,3 +128,15 @@ def test_ask_plain_output_lists_numbered_sources_and_prints_each_quote_once(env)
     assert out.stdout.splitlines()[0].startswith("من ")
     quotes = [c["quote"] for c in json.loads(rag("ask", question, "--json", env=env).stdout)["citations"]]
     assert quotes and all(out.stdout.count(q) == 1 for q in quotes)
+
+
+def test_ask_prints_each_phrase_with_the_full_quote_beside_it():
+    from rag.cli import with_quotes
+    from rag.types import Answer, Citation
+
+    c = Citation(n=1, doc_id="d", title="t", source="s", date="", url="", chunk_id="c", text="x",
+                 quote="على بعد  450 كيلومترا شرق طرابلس", start=0, end=9, score=1.0, phrase="450 km east of Tripoli")
+    shown = with_quotes(Answer(answer="From 1 article:\n450 km east of Tripoli [1]\nجملة [2]", language="en",
+                               abstained=False, citations=[c], timings_ms={}))
+    assert shown.splitlines() == ["From 1 article:", "450 km east of Tripoli [1]",
+                                  "    «على بعد 450 كيلومترا شرق طرابلس»", "جملة [2]"]

@@ -145,7 +145,7 @@ def test_the_local_model_is_not_called_when_the_archive_does_not_hold_the_answer
 @pytest.mark.model
 @pytest.mark.slow
 def test_real_model_answer_is_grounded_sentence_by_sentence(tmp_path, e5_embedder):
-    """With the real model every answer sentence is either a translation that passed its checks or the quote itself."""
+    """With the real model every answer line is a checked phrase of its citation's quote, or the quote itself."""
     pytest.importorskip("xllamacpp")
     from index.errors import ModelError
     from rag.kb import KnowledgeBase
@@ -164,11 +164,13 @@ def test_real_model_answer_is_grounded_sentence_by_sentence(tmp_path, e5_embedde
     assert not answer.abstained and answer.citations
     lines = [ln for ln in answer.answer.splitlines()[1:] if ln != TRANSLATION_NOTE["en"]]  # after the lead
     assert answer.answer.splitlines()[0].startswith("From ")
-    assert len(lines) == len(answer.citations) == len(answer.checks)
-    for line, citation, check in zip(lines, answer.citations, answer.checks):
-        body = line.rsplit(" [", 1)[0]
-        assert line.endswith(f"[{citation.n}]")
-        assert body == citation.quote if not check.kept else body != citation.quote
+    by_n = {f"[{c.n}]": c for c in answer.citations}
+    assert len(lines) == len(answer.citations)
+    for line in lines:
+        body, marker = line.rsplit(" [", 1)
+        citation = by_n[f"[{marker}"]
+        assert body == (citation.phrase or citation.quote)  # a phrase only where one was kept
+        assert not citation.phrase or citation.span_text in citation.quote
     assert "".join(e[1] for e in events[:-1] if e[0] == "text") == answer.answer
 
 

@@ -67,3 +67,11 @@ def test_an_abstention_is_drawn_differently_and_has_no_sources():
 def test_each_answers_sources_are_one_collapsible_list_under_their_heading():
     panel = panel_html([(1, answer("a [1]", [citation()], "ar"))])
     assert '<details open class="rag-list"><summary class="rag-panel-head" dir="rtl">المصادر' in panel
+
+
+def test_a_phrase_line_shows_its_full_quote_beside_it_with_the_span_marked():
+    c = citation(phrase="the quoted one", span_text="المقتبسة")
+    html = answer_html(answer("From 1 article:\nthe quoted one [1]\nجملة أخرى [2]", [c, citation(n=2)]), turn=1)
+    assert '<span class="rag-text">the quoted one</span><span class="rag-beside" dir="rtl">«الجملة ' \
+           '<mark>المقتبسة</mark> هنا.»</span>' in html
+    assert html.count("rag-beside") == 1  # a quote line has nothing beside it
