@@ -7,8 +7,8 @@ paragraphs left out, their questions must abstain) and xquad-ar-en-dev (English 
 `held_out_split`: the odd-numbered articles left out). Every question is asked through the product's own
 `KnowledgeBase.ask` (hybrid retrieval, extractive draft); only the signals of its draft and whether the
 archive holds its answer are kept. One logistic regression per question language (L2, standardised
-signals); the default threshold is the probability at which 0.90 of the training set's answerable questions
-are answered. Check it on data it never saw: `rag eval --dataset arcd --only held-out` (ARCD-test).
+signals); the default threshold is the highest probability at which each training set answers 0.90 of its
+answerable questions. Check it on data it never saw: `rag eval --dataset arcd --only held-out` (ARCD-test).
 
 What this leaves out: the seed questions (a smoke test only), and any per-collection threshold.
 """
@@ -95,9 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = [r for r in rows if r[1] == lang]
         x = np.array([[r[3][f] for f in features] for r in chosen])
         y = np.array([r[2] for r in chosen])
+        names = np.array([r[0] for r in chosen])
         mean, scale, weights, bias = fit(x, y.astype(float))
         prob = 1 / (1 + np.exp(-(((x - mean) / scale) @ weights + bias)))
-        threshold = float(np.quantile(prob[y], 1 - ANSWERED))
+        # the highest threshold at which every training set answers ANSWERED of its answerable questions
+        threshold = min(float(np.quantile(prob[y & (names == name)], 1 - ANSWERED)) for name in set(names))
         languages[lang] = {"features": list(features), "mean": mean.round(6).tolist(),
                            "scale": scale.round(6).tolist(), "weights": weights.round(6).tolist(),
                            "bias": round(bias, 6), "threshold": round(threshold, 4)}

@@ -16,8 +16,8 @@ Each language has its own logistic model over its own signals (Arabic questions:
 lexical_sentence; English questions over Arabic text share no terms with it, so: cosine, level, names),
 fitted by `eval/fit_answerability.py` on the held-out splits of ARCD-train and xquad-ar-en-dev and stored in
 `data/answerability.json` with the command and figures. The support is the model's probability that the
-archive answers; the default threshold per language is read off the training curve (answer 0.90 of the
-answerable questions) and is stored beside the weights.
+archive answers; the default threshold per language is read off the training curves (each training set
+answers 0.90 of its answerable questions) and is stored beside the weights.
 
 What it leaves out: whether the evidence states the answer (a passage can name everything the question
 names and still not say where they went); an LLM check of that is not in the default tier.

@@ -93,7 +93,7 @@ class NameMatcher:
                     ratio = SequenceMatcher(None, other, skeleton).ratio()
                     if ratio >= self.min_ratio:
                         found.append((ratio, term))
-        found.sort(key=lambda f: -f[0])
+        found.sort(key=lambda f: (-f[0], f[1]))  # ties by the term: the same answer in every process
         return [t for _, t in found[: self.per_name]]
 
     def query_terms(self, question: str) -> list[str]:
