@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,3 +53,11 @@ def make_query(text: str, embedder=None):  # -> rag.query.Query
     from rag.query import build_query
 
     return build_query(text, embedder or HashEmbedder())
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A chat model's reply, as the writers read it (`text`, and `finish_reason` "length" when cut off)."""
+
+    text: str
+    finish_reason: str = "stop"

@@ -4,7 +4,6 @@ The knowledge base is the seed articles with the hash embedder; the writer's sim
 embedder cannot compare English with Arabic) except where a test checks it.
 """
 
-from dataclasses import dataclass
 
 import pytest
 
@@ -12,14 +11,8 @@ from index.types import Chunk, Hit
 from rag.generators import Check, Evidence, Part
 from rag.generators.grounded import GroundedWriter
 from rag.pipeline import NOT_FOUND, TRANSLATION_NOTE
-from tests.fakes import HashEmbedder, make_query
+from tests.fakes import HashEmbedder, Reply, make_query
 from tests.rag.conftest import make_kb
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    finish_reason: str = "stop"
 
 
 class ScriptedChat:

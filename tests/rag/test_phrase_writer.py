@@ -4,7 +4,6 @@ The pipeline tests use the seed articles with the hash embedder (tests/rag/conft
 """
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
@@ -12,17 +11,11 @@ from index.types import Chunk, Hit
 from rag.generators import Check, Evidence, Part
 from rag.generators.phrases import SCHEMA, PhraseWriter
 from rag.pipeline import TRANSLATION_NOTE
-from tests.fakes import make_query
+from tests.fakes import Reply, make_query
 from tests.rag.conftest import make_kb
 
 ARTICLE = "تقرير. وقال الجنرال توماس وولدهاوس إن عدد المقاتلين تراجع إلى 200 عنصر في سرت وفر الباقون إلى بني وليد."
 SENTENCE = ARTICLE[len("تقرير. "):]
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    finish_reason: str = "stop"
 
 
 class ScriptedJSON:
