@@ -156,6 +156,7 @@ class KnowledgeBase:
         if writer is not None:
             writer.warm_up()
         self.lexical.get()
+        self.names.matcher()
 
     # --- what users do --------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path], *, fields: FieldMap = FieldMap(), prune: bool = False,

@@ -34,7 +34,7 @@ from rag.answerability import AnswerabilityModel, TermStats, question_terms, ter
 from rag.background import Background
 from rag.generators import Draft, Evidence, Part
 from rag.generators.planted import addresses_a_model
-from rag.names import ArchiveNames, name_coverage
+from rag.names import ArchiveNames, name_coverage, names_of
 from rag.query import Query
 
 
@@ -135,7 +135,8 @@ class ExtractiveGenerator:
         terms = question_terms(query.text)
         stats = self.lexical()
         passages = [h.chunk.title + "\n" + h.chunk.text for h in hits[:5]]
-        names = name_coverage(self.names.matcher(), query.text, [set(analyze(p)) for p in passages])
+        names = (name_coverage(self.names.matcher(), query.text, [set(analyze(p)) for p in passages])
+                 if names_of(query.text) else None)  # no names (every Arabic question): no matcher to build
         values = {"cosine": best, "level": self.background.level(query),
                   "lexical": term_coverage(stats, terms, passages),
                   "lexical_sentence": term_coverage(stats, terms, [e.sentence for e in ranked[:10]]),
