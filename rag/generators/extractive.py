@@ -132,11 +132,12 @@ class ExtractiveGenerator:
     def signals(self, query: Query, hits: list[Hit], ranked: list[Evidence], best: float) -> dict[str, float]:
         """What `rag.answerability` weighs (rounded: they travel in the answer)."""
         assert self.background is not None and self.lexical is not None and self.names is not None
-        terms = question_terms(query.text)
+        asked = query.search_text  # a follow-up («وماذا عنها؟») with the conversation's question before it
+        terms = question_terms(asked)
         stats = self.lexical()
         passages = [h.chunk.title + "\n" + h.chunk.text for h in hits[:5]]
-        names = (name_coverage(self.names.matcher(), query.text, [set(analyze(p)) for p in passages])
-                 if names_of(query.text) else None)  # no names (every Arabic question): no matcher to build
+        names = (name_coverage(self.names.matcher(), asked, [set(analyze(p)) for p in passages])
+                 if names_of(asked) else None)  # no names (every Arabic question): no matcher to build
         values = {"cosine": best, "level": self.background.level(query),
                   "lexical": term_coverage(stats, terms, passages),
                   "lexical_sentence": term_coverage(stats, terms, [e.sentence for e in ranked[:10]]),

@@ -78,3 +78,16 @@ def test_a_model_without_the_lexical_index_is_refused():
     with pytest.raises(ValueError, match="lexical"):
         ExtractiveGenerator(HashEmbedder(), model=bundled_model(),
                             names=ArchiveNames(lambda: BM25([Chunk("c", "d", "x", 0, 1, 0)])))
+
+
+def test_a_follow_ups_terms_are_those_of_the_conversations_question_too(tmp_path):
+    from rag.query import build_query
+    from rag.types import Turn
+
+    kb = make_kb(tmp_path)
+    emb = HashEmbedder()
+    gen = ExtractiveGenerator(emb, store=kb.store, background=Background(emb), model=bundled_model(),
+                              lexical=lambda: kb.lexical.get(), names=kb.names)
+    query = build_query("وماذا عنها؟", emb, history=[Turn(role="user", content="ماذا حدث في قاعة واغادوغو؟")])
+    draft = gen.generate(query, kb.retriever("hybrid").retrieve(query, 5))
+    assert draft.signals["lexical"] > 0.5  # «وماذا عنها؟» alone has no term the passages could hold
