@@ -103,7 +103,8 @@ def test_ask_json_is_the_api_contract_with_checkable_citations(env):
     out = rag("ask", "How far is Sirte from Tripoli?", "--json", env=env)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert set(result) == {"answer", "language", "abstained", "citations", "support", "checks", "timings_ms"}
+    assert set(result) == {"answer", "language", "abstained", "citations", "support", "signals", "checks",
+                           "timings_ms"}
     assert result["language"] == "en" and not result["abstained"]
     assert set(result["timings_ms"]) == {"retrieve", "generate", "total"}
     assert result["answer"].startswith("From ")
