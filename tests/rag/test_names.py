@@ -26,6 +26,27 @@ def test_a_long_name_matches_a_close_skeleton_but_an_unrelated_one_matches_nothi
     assert m.terms("Copenhagen") == []
 
 
+def test_gazetteer_names_are_found_whole_and_their_words_are_not_names_again():
+    assert names_of("Did the United Nations or ISIS act in South Sudan in March?") == [
+        "United Nations", "ISIS", "South Sudan", "March"]
+    assert names_of("Did us forces land?") == []  # all-capital spellings only in capitals
+
+
+def test_a_gazetteer_name_matches_its_arabic_forms_not_a_word_that_sounds_like_it():
+    m = NameMatcher([*VOCABULARY, "معارك", "مغرب", "داعش"])
+    assert m.terms("Morocco") == ["مغرب"]  # not معارك ("battles"): the same three consonants
+    assert m.terms("ISIS") == ["داعش"]
+    assert m.terms("Tripoli") == ["طرابلس"]
+    assert NameMatcher(["معارك"]).terms("Morocco") == []
+
+
+def test_a_gazetteer_name_is_covered_only_by_every_term_of_one_of_its_forms():
+    m = NameMatcher(VOCABULARY)
+    assert name_coverage(m, "What did the United Nations say?", [set(analyze("قالت الأمم المتحدة"))]) == 1.0
+    assert name_coverage(m, "What did the Security Council say?", [set(analyze("قال مجلس النواب"))]) == 0.0
+    assert name_coverage(m, "What is the capital of Morocco?", [set(analyze("معارك في سرت"))]) == 0.0
+
+
 def test_name_coverage_counts_the_names_found_in_the_passages():
     m = NameMatcher(VOCABULARY)
     passages = [set(analyze("قال مقاتل في سرت"))]
