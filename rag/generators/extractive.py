@@ -141,7 +141,9 @@ class ExtractiveGenerator:
         values = {"cosine": best, "level": self.background.level(query),
                   "lexical": term_coverage(stats, terms, passages),
                   "lexical_sentence": term_coverage(stats, terms, [e.sentence for e in ranked[:10]]),
-                  "names": 1.0 if names is None else names}
+                  "names": 1.0 if names is None else names,
+                  "passage": hits[0].score,  # a hit's score is its dense cosine, whatever ranked it
+                  "passage_gap": hits[0].score - hits[min(4, len(hits) - 1)].score}
         return {k: round(v, 4) for k, v in values.items()}
 
     def _sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:

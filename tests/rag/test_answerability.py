@@ -52,12 +52,14 @@ def test_the_probability_rises_with_a_positively_weighted_signal():
     assert m.probability({"cosine": 0.8, "names": 0.0}) < 0.5
 
 
+SIGNALS = {"cosine", "level", "lexical", "lexical_sentence", "names", "passage", "passage_gap"}  # what drafts carry
+
+
 def test_the_bundled_model_covers_both_languages_with_signals_the_generator_computes():
     model = bundled_model()
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert set(model.by_language) == {"en", "ar"} and data["command"] and data["training_figures"]
-    signals = {"cosine", "level", "lexical", "lexical_sentence", "names"}
-    assert all(set(m.features) <= signals and 0 < m.threshold < 1 for m in model.by_language.values())
+    assert all(set(m.features) <= SIGNALS and 0 < m.threshold < 1 for m in model.by_language.values())
 
 
 def test_the_generator_support_is_the_models_probability_of_its_signals(tmp_path):
@@ -68,8 +70,11 @@ def test_the_generator_support_is_the_models_probability_of_its_signals(tmp_path
     gen = ExtractiveGenerator(emb, store=kb.store, background=Background(emb), model=model,
                               lexical=lambda: kb.lexical.get(), names=kb.names)
     query = make_query("أين تقع قاعة واغادوغو في سرت؟", emb)
-    draft = gen.generate(query, kb.retriever("hybrid").retrieve(query, 5))
-    assert set(draft.signals) == {"cosine", "level", "lexical", "lexical_sentence", "names"}
+    hits = kb.retriever("hybrid").retrieve(query, 5)
+    draft = gen.generate(query, hits)
+    assert set(draft.signals) == SIGNALS
+    assert draft.signals["passage"] == pytest.approx(hits[0].score, abs=1e-4)  # the top passage's dense cosine
+    assert draft.signals["passage_gap"] == pytest.approx(hits[0].score - hits[4].score, abs=1e-4)
     assert draft.support == pytest.approx(model.support("ar", draft.signals), abs=1e-3)
     assert draft.signals["lexical"] > 0.5  # the passage names the hall
 
