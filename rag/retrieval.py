@@ -21,10 +21,7 @@ scored on the same footing. Weights were chosen on ARCD-train (`eval/retrieval_t
 lexical 0.5 lifts Arabic hit@1 from 0.633 to 0.687 while English questions keep their dense ranking;
 feedback did not pay (English hit@1 0.81 → 0.69 at weight 0.15), so it is off by default. The names weight
 was chosen on xquad-ar-en-dev (300 English questions, hit@1 0.810 at 0, 0.817 / 0.823 / 0.827 / 0.827 at
-0.1 / 0.2 / 0.3 / 0.5). English questions weigh the sentence channel half as much (all 632 xquad-ar-en-dev
-English questions, top document: hit@1 0.755 / 0.796 / 0.820 / 0.839 / 0.834 at 2 / 1.5 / 1 / 0.5 / 0.25; better
-at 0.5 than at 1 on both the even and the odd articles); Arabic ones are indifferent there (0.930 / 0.929 at
-0.5 / 1) and keep ARCD's 1.
+0.1 / 0.2 / 0.3 / 0.5).
 """
 
 from __future__ import annotations
@@ -85,7 +82,6 @@ class LexicalRetriever:
 @dataclass(frozen=True)
 class HybridWeights:
     sentence: float = 1.0  # best sentence of the chunk vs the question
-    sentence_en: float = 0.5  # the same for English questions (xquad-ar-en-dev English hit@1 0.820 → 0.839)
     lexical: float = 0.5  # chosen on ARCD-train (eval/retrieval_tuning.py --grid)
     feedback: float = 0.0  # measured: helps Arabic hit@1 by <1 point, costs English questions; off
     feedback_docs: int = 3
@@ -135,8 +131,7 @@ class HybridRetriever:
             return dense[:top_k]
         lexical = [h for h in bm25.search(question, k) if filters.accepts(h.chunk)]
         best_sentence: dict[str, float] = {}
-        sentence_weight = w.sentence_en if query.language == "en" else w.sentence
-        if sentence_weight > 0:
+        if w.sentence > 0:
             for chunk_ids, sim in self.store.sentence_search(vector.tolist(), w.sentence_candidates, filters.where()):
                 for cid in chunk_ids:
                     best_sentence[cid] = max(sim, best_sentence.get(cid, -1.0))
@@ -154,7 +149,7 @@ class HybridRetriever:
             cos[cid] = float(vec @ vector)
         fused = _scale({cid: v for cid, v in cos.items() if cid in pool})
         for cid, v in _scale({cid: v for cid, v in best_sentence.items() if cid in pool}).items():
-            fused[cid] = fused.get(cid, 0.0) + sentence_weight * v
+            fused[cid] = fused.get(cid, 0.0) + w.sentence * v
         cov = coverage(bm25, question)
         for part, weight in ((lexical, w.lexical * cov), (feedback, w.feedback), (named, w.names)):
             for cid, v in _scale({h.chunk.chunk_id: h.score for h in part}, floor_zero=True).items():
