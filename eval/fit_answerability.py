@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eval.datasets import arcd, arcd_held_out_split, held_out_split, write_jsonl, xquad_dev  # noqa: E402
 from rag.answerability import MODEL_FILE  # noqa: E402
 
-FEATURES = {"ar": ("cosine", "level", "lexical", "lexical_sentence", "passage", "passage_gap"),
+FEATURES = {"ar": ("cosine", "level", "lexical", "lexical_sentence", "passage"),
             "en": ("cosine", "level", "names", "passage")}
 ANSWERED = 0.90  # the default threshold answers this share of the training set's answerable questions
 Row = tuple[str, str, bool, dict[str, float]]  # (dataset, language, answerable, signals)

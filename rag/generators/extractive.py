@@ -142,8 +142,7 @@ class ExtractiveGenerator:
                   "lexical": term_coverage(stats, terms, passages),
                   "lexical_sentence": term_coverage(stats, terms, [e.sentence for e in ranked[:10]]),
                   "names": 1.0 if names is None else names,
-                  "passage": hits[0].score,  # a hit's score is its dense cosine, whatever ranked it
-                  "passage_gap": hits[0].score - hits[min(4, len(hits) - 1)].score}
+                  "passage": hits[0].score}  # a hit's score is its dense cosine, whatever ranked it
         return {k: round(v, 4) for k, v in values.items()}
 
     def _sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:
