@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from eval.fit_answerability import FEATURES, auc, fit
+from eval.fit_answerability import FEATURES, auc, fit, out_of_fold
 from rag.answerability import LanguageModel
 
 
@@ -28,3 +28,14 @@ def test_the_fit_weighs_the_signal_that_separates_and_not_the_noise():
 def test_each_language_has_the_signals_its_questions_can_use():
     assert "lexical" in FEATURES["ar"] and "names" not in FEATURES["ar"]
     assert "names" in FEATURES["en"] and "lexical" not in FEATURES["en"]
+
+
+def test_out_of_fold_scores_each_question_with_a_model_that_never_saw_it():
+    rng = np.random.default_rng(1)
+    y = rng.random(300) < 0.5
+    x = (np.where(y, 0.85, 0.80) + rng.normal(0, 0.02, 300))[:, None]
+    held = out_of_fold(x, y)
+    assert held.shape == (300,) and ((held > 0) & (held < 1)).all()
+    assert auc(held, y) > 0.85  # a separating signal still separates questions the weights never saw
+    noise = rng.normal(0.5, 0.1, (300, 1))
+    assert auc(out_of_fold(noise, y), y) < 0.65  # noise does not, however well it fits its own rows
