@@ -123,7 +123,7 @@ def test_ask_says_plainly_when_the_archive_does_not_hold_the_answer(env):
 
 
 def test_ask_plain_output_lists_numbered_sources_and_prints_each_quote_once(env):
-    question = "أين نفذ الطيران الأميركي غاراته في أغسطس الماضي؟"
+    question = "إلى أين انتقل مقاتلو داعش بعد خروجهم من سرت؟"  # answered with support 0.92, from several articles
     out = rag("ask", question, env=env)
     assert out.returncode == 0 and "Sources:" in out.stdout and "[1] " in out.stdout
     assert out.stdout.splitlines()[0].startswith("من ")
