@@ -75,14 +75,18 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> tuple[np.ndarray, np.
     return mean, scale, w[1:], float(w[0])
 
 
+def predict(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    """The fitted model's probabilities for rows `x` (what `LanguageModel.probability` computes one at a time)."""
+    return 1 / (1 + np.exp(-(((x - mean) / scale) @ weights + bias)))
+
+
 def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int = 5) -> np.ndarray:
     """Each row's probability from a model fitted without its fold (random folds, seed 0): how the signals
     do on questions the weights never saw, for choosing signals without flattering them."""
     fold = np.random.default_rng(0).integers(0, folds, len(y))
     prob = np.zeros(len(y))
     for k in range(folds):
-        mean, scale, weights, bias = fit(x[fold != k], y[fold != k].astype(float))
-        prob[fold == k] = 1 / (1 + np.exp(-(((x[fold == k] - mean) / scale) @ weights + bias)))
+        prob[fold == k] = predict(x[fold == k], *fit(x[fold != k], y[fold != k].astype(float)))
     return prob
 
 
@@ -113,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         y = np.array([r[2] for r in chosen])
         names = np.array([r[0] for r in chosen])
         mean, scale, weights, bias = fit(x, y.astype(float))
-        prob = 1 / (1 + np.exp(-(((x - mean) / scale) @ weights + bias)))
+        prob = predict(x, mean, scale, weights, bias)
         held = out_of_fold(x, y)
         # the highest threshold at which every training set answers ANSWERED of its answerable questions
         threshold = min(float(np.quantile(prob[y & (names == name)], 1 - ANSWERED)) for name in set(names))
