@@ -84,7 +84,7 @@ class Result:
     cited_ok: tuple[bool, ...]  # per citation, in order: its passage holds the evidence
     supported: bool | None  # a cited passage holds the evidence (answerable questions)
     precision: float | None  # share of citations holding the evidence (None: nothing cited)
-    matched: bool | None  # the answer names one of answer_any (answerable questions with answer_any)
+    matched: bool | None  # the answer, with the quotes shown beside its phrase lines, names one of answer_any
     answer_language: str
     translations: tuple[str, ...]  # the local-LLM writer's verdict per translated sentence ("kept" or why not)
     verdict: str  # "ok" or "miss"
@@ -132,7 +132,8 @@ def judge(config: str, q: Question, retrieved: tuple[Passage, ...], ans: Answer,
     language = text_language(body)
     cited_ok = tuple(holds_evidence(p, q.gold_docs, q.evidence_any) for p in cited)
     supported = any(cited_ok) if q.answerable else None
-    matched = contains_any(body, q.answer_any) if q.answerable and q.answer_any else None
+    shown = body + "".join(f"\n{c.quote}" for c in ans.citations if c.phrase)  # quoted beside its phrase line
+    matched = contains_any(shown, q.answer_any) if q.answerable and q.answer_any else None
     phrase = answer_phrase(ans, body)
     scored = q.answerable and bool(q.phrases)
     reasons = []

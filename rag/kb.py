@@ -136,8 +136,11 @@ class KnowledgeBase:
         return self._generators[name]
 
     def writer(self, generator: str | None = None) -> Writer | None:
-        """The writer that rewrites this generator's drafts (the local model's for `llamacpp`), else None."""
+        """The writer that rewrites this generator's drafts (the local model's for `llamacpp`, the glosses for
+        `extractive` unless `RAG_GLOSSES=false`), else None."""
         name = generator or self.settings.generator
+        if name == "extractive" and not self.settings.glosses and name not in self._writers:
+            return None
         if name not in self._writers and name in WRITERS:
             self._writers[name] = WRITERS.create(name, self)
         return self._writers.get(name)

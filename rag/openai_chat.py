@@ -62,10 +62,13 @@ class ChatRequest(BaseModel):
 
 
 def sources_text(result: Answer) -> str:
+    """The numbered sources after the answer; a citation whose line in the answer is a phrase (an English gloss
+    or the local model's phrase) quotes its Arabic sentence under it, since the answer's text does not hold it."""
     if not result.citations:
         return ""
     lines = [f"[{c.n}] {c.title} ({', '.join(x for x in (c.source, c.date[:10], c.doc_id) if x)})"
-             + (f" ({also})" if (also := also_line(c, result.language)) else "") for c in result.citations]
+             + (f" ({also})" if (also := also_line(c, result.language)) else "")
+             + (f"\n    «{c.quote}»" if c.phrase else "") for c in result.citations]
     return "\n\nSources:\n" + "\n".join(lines)
 
 

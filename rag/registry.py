@@ -2,7 +2,8 @@
 
     RETRIEVERS   retrieval modes:  dense | lexical | hybrid
     GENERATORS   drafts from passages:  extractive | openai | llamacpp (the extractive draft, rewritten below)
-    WRITERS      rewrite a draft in the question's language, by generator name:  llamacpp
+    WRITERS      rewrite a draft in the question's language, by generator name:  extractive (English glosses of
+                 the Arabic quotes, no model) | llamacpp
     CONDENSERS   rewrite a follow-up for retrieval, by generator name:  openai (any other: the heuristic)
 
 `Settings` validates its names against these tables; the CLI's choices, the API's validation and
@@ -96,11 +97,19 @@ def _grounded(kb: KnowledgeBase) -> Writer:
     return PhraseWriter(llm, GroundedWriter(llm, kb.embedder))
 
 
+def _glosses(kb: KnowledgeBase) -> Writer:
+    from rag.generators.glosses import GlossWriter
+    from rag.romanizer import NameRomanizer
+
+    return GlossWriter(NameRomanizer())
+
+
 RETRIEVERS.register("dense", _dense)
 RETRIEVERS.register("lexical", _lexical)
 RETRIEVERS.register("hybrid", _hybrid)
 GENERATORS.register("extractive", _extractive)
 GENERATORS.register("openai", _openai)
 GENERATORS.register("llamacpp", _llamacpp_draft)
+WRITERS.register("extractive", _glosses)
 WRITERS.register("llamacpp", _grounded)
 CONDENSERS.register("openai", _openai_condenser)

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     min_support_ar: float | None = None
     min_support: float | None = None  # one value for both languages (overrides the two above)
     generator: str = "extractive"  # a name in rag.registry.GENERATORS: extractive | openai | llamacpp
+    glosses: bool = True  # extractive: head an English question's Arabic quotes with English glosses (rag.glosses)
     llm_url: str | None = None  # OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1
     llm_model: str = "default"  # openai: the model name; llamacpp: "default" (bundled Qwen2.5) or a .gguf path
     llm_threads: int = 2  # llamacpp: CPU threads

@@ -61,3 +61,21 @@ class Reply:
 
     text: str
     finish_reason: str = "stop"
+
+
+class TableRomanizer:
+    """A `rag.glosses.Romanizer` from two tables: how often a word is attested as a name, and spellings
+    (a word it has no spelling for comes back in angle brackets, so a test sees it was romanized)."""
+
+    def __init__(self, counts: dict[str, int] | None = None, spellings: dict[str, str] | None = None) -> None:
+        self.counts = counts or {}
+        self.spellings = spellings or {}
+
+    def warm_up(self) -> None:
+        pass
+
+    def name_count(self, word: str) -> int:
+        return self.counts.get(word, 0)
+
+    def romanize(self, words: str) -> str:
+        return self.spellings.get(words, f"<{words}>")

@@ -1,0 +1,61 @@
+"""The extractive tier's writer: an English question's Arabic quotes, each headed by an English gloss.
+
+No model: `rag.glosses` finds the places, people, dates or numbers of each Arabic evidence sentence of the kind
+the question asks for and renders them in English ("Bani Walid, Zliten, west of Sirte [1]"). The gloss is the
+part's text and its `Phrase`, so the CLI and the UI show the full quote beside it and the citation carries the
+Arabic words it renders (`span_text`, offsets). Glossed parts come first, best evidence first; evidence with
+nothing to gloss stays a quote. Arabic questions, and English evidence, are passed through as drafted.
+
+What it leaves out: the gloss names what the quote states; it does not claim that this answers the question
+(the quote beside it is the answer), and nothing is translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from index.arabic import language_of
+from rag.generators import Evidence, Part, Phrase
+from rag.glosses import Item, Romanizer, gloss
+from rag.query import Query
+
+
+class GlossWriter:
+    def __init__(self, romanizer: Romanizer, *, max_items: int = 3) -> None:
+        self.romanizer = romanizer
+        self.max_items = max_items
+
+    def warm_up(self) -> None:
+        self.romanizer.warm_up()
+
+    def write(self, query: Query, parts: Sequence[Part], on_draft: Callable[[str], None] | None = None
+              ) -> Iterator[Part]:
+        """Glossed parts first (best evidence first), then the others as drafted; `on_draft` is not called
+        (nothing is drafted word by word)."""
+        if query.language != "en":
+            yield from parts
+            return
+        glossed: list[tuple[float, Part]] = []
+        plain: list[Part] = []
+        for part in parts:
+            evidence = part.evidence[0]
+            found = gloss(query.text, evidence.sentence, self.romanizer, self.max_items) \
+                if language_of(part.text) == "ar" else []
+            if found:
+                phrase = glossed_phrase(found, evidence)
+                glossed.append((evidence.score, Part(text=phrase.text, evidence=part.evidence, phrase=phrase)))
+            else:
+                plain.append(part)
+        yield from (p for _, p in sorted(glossed, key=lambda sp: -sp[0]))
+        yield from plain
+
+
+def glossed_phrase(found: Sequence[Item], evidence: Evidence) -> Phrase:
+    """The gloss as a `Phrase`: its items' English joined, the Arabic from the first item to the last, with
+    article offsets when cleaning left the sentence as it was (else the sentence's, as in `Phrase`)."""
+    start, end = min(it.start for it in found), max(it.end for it in found)
+    text = ", ".join(it.english for it in found)
+    if evidence.end - evidence.start == len(evidence.sentence):
+        return Phrase(text=text, span=evidence.sentence[start:end], start=evidence.start + start,
+                      end=evidence.start + end)
+    return Phrase(text=text, span=evidence.sentence[start:end], start=evidence.start, end=evidence.end)
