@@ -87,14 +87,17 @@ def _llamacpp_draft(kb: KnowledgeBase) -> Generator:
 def _grounded(kb: KnowledgeBase) -> Writer:
     """English questions get checked answer phrases; Arabic ones whole-sentence translations of English evidence
     (one model shared by both)."""
+    from rag.generators.glosses import GlossWriter
     from rag.generators.grounded import GroundedWriter
     from rag.generators.phrases import PhraseWriter
     from rag.gguf import resolve_model
     from rag.local_llm import LocalLLM
+    from rag.romanizer import NameRomanizer
 
     s = kb.settings
     llm = LocalLLM(resolve_model(s.llm_model, s.model_dir), n_threads=s.llm_threads)
-    return PhraseWriter(llm, GroundedWriter(llm, kb.embedder))
+    glosses = GlossWriter(NameRomanizer()) if s.glosses else None
+    return PhraseWriter(llm, GroundedWriter(llm, kb.embedder), glosses=glosses)
 
 
 def _glosses(kb: KnowledgeBase) -> Writer:

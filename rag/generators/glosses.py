@@ -38,16 +38,25 @@ class GlossWriter:
         glossed: list[tuple[float, Part]] = []
         plain: list[Part] = []
         for part in parts:
-            evidence = part.evidence[0]
-            found = gloss(query.text, evidence.sentence, self.romanizer, self.max_items) \
-                if language_of(part.text) == "ar" else []
-            if found:
-                phrase = glossed_phrase(found, evidence)
-                glossed.append((evidence.score, Part(text=phrase.text, evidence=part.evidence, phrase=phrase)))
-            else:
+            out = self.glossed(query, part)
+            if out is None:
                 plain.append(part)
+            else:
+                glossed.append((part.evidence[0].score, out))
         yield from (p for _, p in sorted(glossed, key=lambda sp: -sp[0]))
         yield from plain
+
+    def glossed(self, query: Query, part: Part) -> Part | None:
+        """The part with its gloss as text and `phrase` (its `check` kept), or None when its sentence is not
+        Arabic or states nothing of the kind asked."""
+        evidence = part.evidence[0]
+        if language_of(part.text) != "ar":
+            return None
+        found = gloss(query.text, evidence.sentence, self.romanizer, self.max_items)
+        if not found:
+            return None
+        phrase = glossed_phrase(found, evidence)
+        return Part(text=phrase.text, evidence=part.evidence, check=part.check, phrase=phrase)
 
 
 def glossed_phrase(found: Sequence[Item], evidence: Evidence) -> Phrase:

@@ -17,9 +17,10 @@ span leaves a 1.5B model little room to invent, and each reply is checked before
   answers ("How many …", "What year …") gets a phrase that states one.
 
 A phrase that passes is yielded at once (the answer streams a phrase at a time); evidence whose phrase fails
-shows its Arabic quote, after the phrases, with the reason in its `Check`. Only the best `max_sentences` (2)
-evidence sentences are asked about, more only while none has given a phrase: on 2 shared cores one call takes
-3–8 s, nearly all of it reading the sentence. One call per sentence rather than one for all: the first phrase
+shows its Arabic quote, after the phrases, with the reason in its `Check`, headed by its English gloss when it has
+one (`rag.generators.glosses`: names, places, dates, numbers rendered without the model).
+Only the best `max_sentences` (2) evidence sentences are asked about, more only while none has given a phrase:
+on 2 shared cores one call takes 3–8 s, nearly all of it reading the sentence. One call per sentence rather than one for all: the first phrase
 arrives after one short call, and the shared system prompt and examples are served from llama.cpp's prompt
 cache, so the calls together cost about what one long call would (reading the sentences dominates either way).
 
@@ -38,6 +39,7 @@ from typing import Any, Protocol
 
 from index.arabic import language_of
 from rag.generators import Check, Evidence, Part, Phrase, Writer
+from rag.generators.glosses import GlossWriter
 from rag.generators.grounded import Reply, number_words, unknown_names
 from rag.generators.openai import numbers_in
 from rag.generators.planted import addresses_a_model, copies_embedded_text
@@ -73,16 +75,20 @@ class SchemaChat(Protocol):
 class PhraseWriter:
     """English question: a checked phrase per Arabic evidence sentence, phrases first, then the failed quotes."""
 
-    def __init__(self, chat: SchemaChat, sentences: Writer, *, max_sentences: int = 2, max_words: int = 12,
-                 max_tokens: int = 160) -> None:
+    def __init__(self, chat: SchemaChat, sentences: Writer, *, glosses: GlossWriter | None = None,
+                 max_sentences: int = 2, max_words: int = 12, max_tokens: int = 160) -> None:
+        """`glosses` heads the quotes left without a phrase with their English gloss (`rag.glosses`)."""
         self.chat = chat
         self.sentences = sentences
+        self.glosses = glosses
         self.max_sentences = max_sentences
         self.max_words = max_words
         self.max_tokens = max_tokens
 
     def warm_up(self) -> None:
         self.chat.warm_up()
+        if self.glosses is not None:
+            self.glosses.warm_up()
 
     def write(self, query: Query, parts: Sequence[Part], on_draft: Callable[[str], None] | None = None
               ) -> Iterator[Part]:
@@ -112,7 +118,9 @@ class PhraseWriter:
             else:
                 kept += 1
                 yield Part(text=phrase.text, evidence=part.evidence, check=check, phrase=phrase)
-        yield from (quoted[i] for i in sorted(quoted))
+        for i in sorted(quoted):
+            glossed = self.glosses.glossed(query, quoted[i]) if self.glosses is not None else None
+            yield glossed or quoted[i]
 
     def _ask(self, question: str, sentence: str) -> str:
         """The model's raw JSON reply ("" when cut off by max_tokens)."""

@@ -202,3 +202,14 @@ def test_the_real_model_renders_a_checked_phrase_for_a_number_question():
     assert out.phrase is not None, out.check.reason
     assert "35" in out.text and len(out.text.split()) <= 12
     assert "35" in out.phrase.span and sentence[out.phrase.start:out.phrase.end] == out.phrase.span
+
+
+def test_a_quote_left_without_a_phrase_is_headed_by_its_gloss_and_keeps_the_reason():
+    from rag.generators.glosses import GlossWriter
+    from tests.fakes import TableRomanizer
+
+    chat = ScriptedJSON({"arabic_span": "إلى مدينة مصراتة", "english": "to Misrata"})
+    writer = PhraseWriter(chat, Untouched(), glosses=GlossWriter(TableRomanizer()))
+    [out] = writer.write(make_query("Where did the rest of the fighters in Sirte go?"), [part()])
+    assert out.text == "Bani Walid" and ARTICLE[out.phrase.start:out.phrase.end] == "بني وليد"
+    assert not out.check.ok and "span not in the evidence sentence" in out.check.reason
