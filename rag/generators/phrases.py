@@ -20,9 +20,10 @@ A phrase that passes is yielded at once (the answer streams a phrase at a time);
 shows its Arabic quote, after the phrases, with the reason in its `Check`, headed by its English gloss when it has
 one (`rag.generators.glosses`: names, places, dates, numbers rendered without the model).
 Only the best `max_sentences` (2) evidence sentences are asked about, more only while none has given a phrase:
-on 2 shared cores one call takes 3–8 s, nearly all of it reading the sentence. One call per sentence rather than one for all: the first phrase
-arrives after one short call, and the shared system prompt and examples are served from llama.cpp's prompt
-cache, so the calls together cost about what one long call would (reading the sentences dominates either way).
+on 2 shared cores one call takes 3–8 s, nearly all of it reading the sentence. One call per sentence rather
+than one for all: the first phrase arrives after one short call, and the shared system prompt and examples are
+served from llama.cpp's prompt cache, so the calls together cost about what one long call would (reading the
+sentences dominates either way).
 
 Arabic questions go to `sentences` (whole-sentence translation of any English evidence; Arabic evidence is
 quoted as is). English evidence for an English question is quoted as is.
