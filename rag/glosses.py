@@ -62,7 +62,8 @@ _KINDS: tuple[tuple[re.Pattern[str], tuple[Kind, ...]], ...] = (
     (re.compile(r"\b(where|what (city|country|town|village|region|area|place|province|state|location)|"
                 r"which (city|country|town|village|region|area|place|province|state))\b", re.I), ("place",)),
     (re.compile(r"\b(who|whom|whose|which (man|woman|person|leader|president|commander|minister|official|general)|"
-                r"what (is the name|was the name))\b", re.I), ("person", "name")),
+                r"what (is the name|was the name))\b", re.I), ("person",)),
+    (re.compile(r"\b(which|what) (group|organi[sz]ation|militia|party|movement|force|forces|army)\b", re.I), ("name",)),
 )
 
 
@@ -150,7 +151,7 @@ def gazetteer_items(words: Sequence[Word]) -> list[Item]:
     folded = [fold(w.text) for w in words]
     while i < len(words):
         found = None
-        for n in (3, 2, 1):
+        for n in (4, 3, 2, 1):
             rest = tuple(folded[i + 1:i + n])
             if len(rest) != n - 1:
                 continue
@@ -267,7 +268,8 @@ _PLACE_NOUNS = frozenset("مدينة مدن بلدة بلدات منطقة من�
 _JOINED = frozenset("بني بن أبو أبي عين رأس راس بئر سيدي وادي أم ام".split())  # first words of two-word names
 _NOT_NAMES = frozenset("أخرى آخر عديدة كثيرة مختلفة كبيرة صغيرة واسعة جديدة قريبة بعيدة صعبة آمنة نائية حدودية "
                        "جبلية صحراوية ساحلية سكنية عسكرية محاذية مجاورة محيطة واقعة تقع تابعة تسمى يطلق سيطرة نفوذ "
-                       "وجود تواجد انتشار عمليات نزاع صراع اشتباكات قتال تماس".split())
+                       "وجود تواجد انتشار عمليات نزاع صراع اشتباكات قتال تماس قال قالت أكد أكدت أضاف أضافت أشار أعلن "
+                       "أعلنت ذكر ذكرت كشف صرح أوضح شدد دعا طالب اتهم وصف نفى أفاد تابع لفت يقول".split())
 _PRONOUN = ("ه", "ها", "هم", "هما", "كم", "نا")  # «سيطرته»: a noun with a possessive, not a name
 
 
@@ -313,7 +315,12 @@ def person_items(words: Sequence[Word], romanizer: Romanizer, *, first_count: in
             out.append(Item(romanizer.romanize(" ".join(t for t, _, _ in run)), "person", run[0][1], run[-1][2]))
         run.clear()
 
+    titled = _titled(words, romanizer, count)
+    out.extend(titled)
     for w in words:
+        if any(t.start <= w.start < t.end for t in titled):
+            close()
+            continue
         text, start = w.text, w.start
         if not run and text.startswith("و") and romanizer.name_count(text[1:]) >= first_count:
             text, start = text[1:], start + 1  # «ومحمد شرف»
@@ -326,6 +333,30 @@ def person_items(words: Sequence[Word], romanizer: Romanizer, *, first_count: in
         else:
             close()
     close()
+    return sorted(out, key=lambda it: it.start)
+
+
+_TITLES = frozenset("الجنرال اللواء العقيد العميد المشير الفريق الرائد النقيب الرئيس السيد السيدة الشيخ الدكتور "
+                    "الوزير السفير المبعوث الأمير الملك القائد الزعيم المستشار".split())
+
+
+def _titled(words: Sequence[Word], romanizer: Romanizer, count: int) -> list[Item]:
+    """The name after a title («الجنرال توماس وولدهاوس» → "Thomas Waldhauser"-like): 1–3 words, a third only when
+    attested as a name; Western names written in Arabic are rarely in the romanizer's dictionary."""
+    out = []
+    for i, w in enumerate(words[:-1]):
+        if w.text.removeprefix("و").removeprefix("ل") not in _TITLES:
+            continue
+        run: list[Word] = []
+        for nxt in words[i + 1:i + 4]:
+            prev_end = run[-1].end if run else w.end
+            if (nxt.start - prev_end > 1 or not _may_name(nxt.text) or nxt.text in _FUNCTION_WORDS
+                    or (len(run) == 2 and romanizer.name_count(nxt.text) < count)):
+                break
+            run.append(nxt)
+        if run:
+            text = " ".join(x.text for x in run)
+            out.append(Item(romanizer.romanize(text), "person", run[0].start, run[-1].end))
     return out
 
 
