@@ -224,3 +224,13 @@ TestClient(create_app(make_kb(pathlib.Path(tempfile.mkdtemp()))), base_url="http
                          cwd=str(Path(__file__).resolve().parents[2]))
     assert out.returncode == 0, out.stderr[-2000:]
     assert ('rag.access: testclient "GET /api/health" 200' in out.stderr) == logged
+
+
+def test_openai_endpoint_quotes_the_arabic_of_a_glossed_line_under_its_source(client):
+    question = "Where did ISIS fighters go after they left Sirte?"
+    body = client.post("/v1/chat/completions", json={"model": MODEL_ID,
+                                                     "messages": [{"role": "user", "content": question}]}).json()
+    text, citations = body["choices"][0]["message"]["content"], body["citations"]
+    glossed = [c for c in citations if c["phrase"]]
+    assert glossed and f"{glossed[0]['phrase']} [{glossed[0]['n']}]" in text
+    assert all(f"«{c['quote']}»" in text.split("Sources:")[1] for c in glossed)
