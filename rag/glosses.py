@@ -266,7 +266,7 @@ def with_day_and_year(item: Item, words: Sequence[Word]) -> Item:
 _PLACE_NOUNS = frozenset("مدينة مدن بلدة بلدات منطقة مناطق قرية قرى ولاية محافظة إقليم حي ميناء مطار قاعدة واحة "
                          "جبل مدينتي منطقتي".split())
 _JOINED = frozenset("بني بن أبو أبي عين رأس راس بئر سيدي وادي أم ام".split())  # first words of two-word names
-_NOT_NAMES = frozenset("أخرى آخر عديدة كثيرة مختلفة كبيرة صغيرة واسعة جديدة قريبة بعيدة صعبة آمنة نائية حدودية "
+_NOT_NAMES = frozenset("عدة أخرى آخر عديدة كثيرة مختلفة كبيرة صغيرة واسعة جديدة قريبة بعيدة صعبة آمنة نائية حدودية "
                        "جبلية صحراوية ساحلية سكنية عسكرية محاذية مجاورة محيطة واقعة تقع تابعة تسمى يطلق سيطرة نفوذ "
                        "وجود تواجد انتشار عمليات نزاع صراع اشتباكات قتال تماس قال قالت أكد أكدت أضاف أضافت أشار أعلن "
                        "أعلنت ذكر ذكرت كشف صرح أوضح شدد دعا طالب اتهم وصف نفى أفاد تابع لفت يقول".split())
@@ -298,7 +298,8 @@ def place_items(words: Sequence[Word], romanizer: Romanizer) -> list[Item]:
 def _may_name(word: str) -> bool:
     return (len(word) > 2 and not word[0].isdigit() and word not in STOPWORDS and word not in _NOT_NAMES
             and word not in _PLACE_NOUNS and not word.endswith(_PRONOUN)
-            and not (word.startswith("ال") and word.endswith(("ية", "ي", "يين"))))  # «الشرقية»: an adjective
+            and not (word.startswith("ال") and word.endswith(("ية", "ي", "يين")))  # «الشرقية»: an adjective
+            and not word.endswith("ية"))  # «مدن ليبية»
 
 
 def person_items(words: Sequence[Word], romanizer: Romanizer, *, first_count: int = 10, count: int = 3
@@ -386,3 +387,4 @@ def gloss(question: str, sentence: str, romanizer: Romanizer, max_items: int = 3
             chosen.setdefault(it.english, it)
     ranked = sorted(chosen.values(), key=lambda it: it.kind == "number" and not asked & set(it.english.split()))
     return ranked[:max_items]
+

@@ -52,6 +52,7 @@ def test_a_word_is_matched_whole_not_by_its_stem():
 def test_the_name_after_a_place_noun_is_romanized_but_a_noun_with_a_possessive_is_not():
     assert rendered("Where did they flee?", "هربت المجموعات إلى منطقة نسمة قبل أن ترجع") == [("Nesma", "نسمة")]
     assert rendered("Where are they?", "أكبر معقل خارج مناطق سيطرته") == []
+    assert rendered("Where are they from?", "جماعات من مدن عدة ومدن ليبية أخرى") == []
 
 
 @pytest.mark.parametrize("sentence, expected", [
