@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -79,3 +80,20 @@ class TableRomanizer:
 
     def romanize(self, words: str) -> str:
         return self.spellings.get(words, f"<{words}>")
+
+
+class ScriptedJSON:
+    """Replies from a script, in order, each a JSON object (or raw text); records the messages and schemas."""
+
+    def __init__(self, *replies: dict | str) -> None:
+        self.replies = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in replies]
+        self.sent: list[list[dict[str, str]]] = []
+        self.schemas: list[dict | None] = []
+
+    def warm_up(self):
+        pass
+
+    def chat(self, messages, *, max_tokens, json_schema=None):
+        self.sent.append(messages)
+        self.schemas.append(json_schema)
+        return Reply(self.replies[min(len(self.sent), len(self.replies)) - 1])

@@ -25,6 +25,10 @@ than one for all: the first phrase arrives after one short call, and the shared 
 served from llama.cpp's prompt cache, so the calls together cost about what one long call would (reading the
 sentences dominates either way).
 
+With `glosses`, a question of a known kind (where, when, how many, who) first has the model pick its answer among
+the glosses of the best evidence sentences (`choices.py`: one call, a number held to the candidates); only when it
+picks none, or there are fewer than two, are phrases asked for as above.
+
 Arabic questions go to `sentences` (whole-sentence translation of any English evidence; Arabic evidence is
 quoted as is). English evidence for an English question is quoted as is.
 What this leaves out: no check that the span answers the question (the eval's phrase F1 measures that), nor of
@@ -40,6 +44,7 @@ from typing import Any, Protocol
 
 from index.arabic import language_of
 from rag.generators import Check, Evidence, Part, Phrase, Writer
+from rag.generators.choices import choose
 from rag.generators.glosses import GlossWriter
 from rag.generators.grounded import Reply, number_words, unknown_names
 from rag.generators.openai import numbers_in
@@ -100,6 +105,12 @@ class PhraseWriter:
         `on_draft` is not called: a half-written JSON reply is nothing to show."""
         if query.language != "en":
             yield from self.sentences.write(query, parts, on_draft)
+            return
+        chosen = choose(self.chat, query, parts, self.glosses) if self.glosses is not None else None
+        if chosen is not None:  # the model picked the answer among the glosses: the other parts are glossed
+            yield chosen
+            assert self.glosses is not None
+            yield from (self.glosses.glossed(query, p) or p for p in parts if p.evidence != chosen.evidence)
             return
         quoted: dict[int, Part] = {}  # by the part's place in the draft
         asked, kept = 0, 0

@@ -11,28 +11,11 @@ from index.types import Chunk, Hit
 from rag.generators import Check, Evidence, Part
 from rag.generators.phrases import SCHEMA, PhraseWriter
 from rag.pipeline import TRANSLATION_NOTE
-from tests.fakes import Reply, make_query
+from tests.fakes import Reply, ScriptedJSON, make_query
 from tests.rag.conftest import make_kb
 
 ARTICLE = "تقرير. وقال الجنرال توماس وولدهاوس إن عدد المقاتلين تراجع إلى 200 عنصر في سرت وفر الباقون إلى بني وليد."
 SENTENCE = ARTICLE[len("تقرير. "):]
-
-
-class ScriptedJSON:
-    """Replies from a script, in order, each a JSON object (or raw text); records the messages and schemas."""
-
-    def __init__(self, *replies: dict | str) -> None:
-        self.replies = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in replies]
-        self.sent: list[list[dict[str, str]]] = []
-        self.schemas: list[dict | None] = []
-
-    def warm_up(self):
-        pass
-
-    def chat(self, messages, *, max_tokens, json_schema=None):
-        self.sent.append(messages)
-        self.schemas.append(json_schema)
-        return Reply(self.replies[min(len(self.sent), len(self.replies)) - 1])
 
 
 class Untouched:
