@@ -26,10 +26,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
+from index.arabic import normalize
 from index.bm25 import STOPWORDS, analyze
-from rag.names import GAZETTEER
+from rag.names import gazetteer_entries
 
 Kind = Literal["place", "person", "date", "number", "name", "people"]  # people: «ليبي», «العرب»
 
@@ -101,29 +102,17 @@ def words_of(sentence: str) -> list[Word]:
     return out
 
 
-_FOLD = str.maketrans("أإآىة", "ااايه")
-
-
-def fold(word: str) -> str:
-    """A word as the gazetteer is matched: without diacritics, أ/إ/آ as ا, ى as ي, ة as ه."""
-    return _MARKS.sub("", word).translate(_FOLD)
-
-
 @cache
 def gazetteer_by_arabic() -> dict[tuple[str, ...], tuple[str, Kind]]:
-    """Each Arabic form of the gazetteer, as folded words → (its English name, the kind it is glossed as). A
-    place's first Arabic form is the place; its others (peoples, adjectives: «ليبي») are of the kind "people"."""
+    """Each Arabic form of the gazetteer, as normalised words (`index.arabic.normalize`) → (its English name, the
+    kind it is glossed as). A place's first Arabic form is the place; its others (peoples, adjectives: «ليبي») are
+    of the kind "people"."""
     out: dict[tuple[str, ...], tuple[str, Kind]] = {}
-    kind: Kind = "place"
-    for line in GAZETTEER.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#="):
-            kind = line[2:].strip()  # type: ignore[assignment]
-        if not line.strip() or line.startswith("#"):
-            continue
-        english, arabic = line.split("\t")
-        for i, form in enumerate(arabic.split("|")):
-            out.setdefault(tuple(fold(w) for w in form.split()),
-                           (english.split("|")[0], kind if kind != "place" or i == 0 else "people"))
+    for entry in gazetteer_entries():
+        kind = cast(Kind, entry.kind)
+        for i, form in enumerate(entry.arabic):
+            out.setdefault(tuple(normalize(w) for w in form.split()),
+                           (entry.english[0], kind if kind != "place" or i == 0 else "people"))
     return out
 
 
@@ -148,7 +137,7 @@ def gazetteer_items(words: Sequence[Word]) -> list[Item]:
     """The gazetteer's names among `words`, longest forms first; a place after a direction («غرب سرت») is
     glossed with it ("west of Sirte")."""
     table, out, i = gazetteer_by_arabic(), [], 0
-    folded = [fold(w.text) for w in words]
+    folded = [normalize(w.text) for w in words]
     while i < len(words):
         found = None
         for n in (4, 3, 2, 1):
@@ -271,7 +260,6 @@ _NOT_NAMES = frozenset("عدة أخرى آخر عديدة كثيرة مختلف�
                        "وجود تواجد انتشار عمليات نزاع صراع اشتباكات قتال تماس قال قالت أكد أكدت أضاف أضافت أشار أعلن "
                        "أعلنت ذكر ذكرت كشف صرح أوضح شدد دعا طالب اتهم وصف نفى أفاد تابع لفت يقول".split())
 _PRONOUN = ("ه", "ها", "هم", "هما", "كم", "نا")  # «سيطرته»: a noun with a possessive, not a name
-
 
 
 def place_items(words: Sequence[Word], romanizer: Romanizer) -> list[Item]:

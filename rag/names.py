@@ -30,6 +30,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
@@ -52,16 +53,37 @@ def _collapse(skeleton: str) -> str:
     return re.sub(r"(.)\1+", r"\1", skeleton)
 
 
+@dataclass(frozen=True)
+class GazetteerEntry:
+    """One line of `data/gazetteer.tsv`: its English spellings, its Arabic forms, and the kind of its section
+    (`#= place`, `#= name`, `#= people`, `#= date`), which `rag.glosses` renders them as."""
+
+    english: tuple[str, ...]
+    arabic: tuple[str, ...]
+    kind: str
+
+
+@cache
+def gazetteer_entries() -> tuple[GazetteerEntry, ...]:
+    """The gazetteer's lines, read once: the one reader of its format."""
+    out, kind = [], "place"
+    for line in GAZETTEER.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#="):
+            kind = line[2:].strip()
+        elif line.strip() and not line.startswith("#"):
+            english, arabic = line.split("\t")
+            out.append(GazetteerEntry(tuple(english.split("|")), tuple(arabic.split("|")), kind))
+    return tuple(out)
+
+
 @cache
 def gazetteer() -> dict[str, tuple[tuple[str, ...], ...]]:
     """English spelling → its Arabic forms, each as the index's analysed terms (`index.bm25.analyze`)."""
     out: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for line in GAZETTEER.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            english, arabic = line.split("\t")
-            forms = tuple(dict.fromkeys(t for t in (tuple(analyze(f)) for f in arabic.split("|")) if t))
-            for spelling in english.split("|"):
-                out[spelling] = forms
+    for entry in gazetteer_entries():
+        forms = tuple(dict.fromkeys(t for t in (tuple(analyze(f)) for f in entry.arabic) if t))
+        for spelling in entry.english:
+            out[spelling] = forms
     return out
 
 

@@ -18,6 +18,8 @@ class NameRomanizer:
         self._key: Any = None
 
     def warm_up(self) -> None:
+        if self._full is not None:  # called for every word glossed: no lock once loaded
+            return
         with self._lock:
             if self._full is None:
                 from arabic_name_romanizer import Transliterator
