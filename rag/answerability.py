@@ -13,6 +13,8 @@ XQuAD's unanswerable questions out refused 0.20 of ARCD's. What the draft alread
                       contain, by sound or gazetteer (`rag/names.py`); 1 when the question names nothing
     passage           the dense cosine of the top retrieved passage: how well the question's topic is met,
                       where `cosine` says how well one sentence is
+    places            share of the question's gazetteer places and organisations that the top passages mention
+                      (`rag/places.py`); not a feature of the model but a factor on its probability
 
 Each language has its own logistic model over its own signals (Arabic questions: cosine, level, lexical,
 lexical_sentence, passage; English questions over Arabic text share no terms with it, so: cosine, level, names,
@@ -111,7 +113,9 @@ class AnswerabilityModel:
     by_language: Mapping[str, LanguageModel]
 
     def support(self, language: str, signals: Mapping[str, float]) -> float:
-        return self.by_language[language].probability(signals)
+        """The probability that the archive answers, scaled by the share of the question's places that the
+        passages mention (`places`, not fitted: a question about a place no passage names is not answered)."""
+        return self.by_language[language].probability(signals) * signals.get("places", 1.0)
 
     def thresholds(self) -> dict[str, float]:
         return {lang: m.threshold for lang, m in self.by_language.items()}

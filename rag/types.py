@@ -76,7 +76,7 @@ class Answer(BaseModel):
                                              "answerability model over `signals`); below the language's "
                                              "threshold the answer abstains")
     signals: dict[str, float] = Field(default_factory=dict, description="what `support` was computed from: "
-                                      "best evidence cosine, the question's background level, term and name "
+                                      "best evidence cosine, the question's background level, term, name and place "
                                       "coverage of the retrieved passages")
     checks: list[SentenceCheck] = Field(default_factory=list, description="one per sentence a writer rewrote "
                                         "(local-LLM answers); empty for extractive answers")

@@ -35,6 +35,7 @@ from rag.background import Background
 from rag.generators import Draft, Evidence, Part
 from rag.generators.planted import addresses_a_model
 from rag.names import ArchiveNames, name_coverage, names_of
+from rag.places import place_coverage
 from rag.query import Query
 
 
@@ -142,6 +143,7 @@ class ExtractiveGenerator:
                   "lexical": term_coverage(stats, terms, passages),
                   "lexical_sentence": term_coverage(stats, terms, [e.sentence for e in ranked[:10]]),
                   "names": 1.0 if names is None else names,
+                  "places": place_coverage(asked, passages),
                   "passage": hits[0].score}  # a hit's score is its dense cosine, whatever ranked it
         return {k: round(v, 4) for k, v in values.items()}
 

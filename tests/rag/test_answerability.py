@@ -52,7 +52,7 @@ def test_the_probability_rises_with_a_positively_weighted_signal():
     assert m.probability({"cosine": 0.8, "names": 0.0}) < 0.5
 
 
-SIGNALS = {"cosine", "level", "lexical", "lexical_sentence", "names", "passage"}  # what drafts carry
+SIGNALS = {"cosine", "level", "lexical", "lexical_sentence", "names", "places", "passage"}  # what drafts carry
 
 
 def test_the_bundled_model_covers_both_languages_with_signals_the_generator_computes():
@@ -76,6 +76,23 @@ def test_the_generator_support_is_the_models_probability_of_its_signals(tmp_path
     assert draft.signals["passage"] == pytest.approx(hits[0].score, abs=1e-4)  # the top passage's dense cosine
     assert draft.support == pytest.approx(model.support("ar", draft.signals), abs=1e-3)
     assert draft.signals["lexical"] > 0.5  # the passage names the hall
+    assert draft.signals["places"] == 1.0 and draft.support > 0
+
+
+def test_a_question_about_a_place_no_retrieved_passage_mentions_has_no_support(tmp_path):
+    kb = make_kb(tmp_path)
+    emb = HashEmbedder()
+    gen = ExtractiveGenerator(emb, store=kb.store, background=Background(emb), model=bundled_model(),
+                              lexical=lambda: kb.lexical.get(), names=kb.names)
+    query = make_query("أين تقع قاعة واغادوغو في المغرب؟", emb)
+    draft = gen.generate(query, kb.retriever("hybrid").retrieve(query, 5))
+    assert draft.parts and draft.signals["places"] == 0.0 and draft.support == 0.0
+
+
+def test_the_support_is_the_probability_scaled_by_the_share_of_places_found():
+    model = AnswerabilityModel({"en": LanguageModel(("cosine",), (0.5,), (0.1,), (1.0,), 0.0, 0.5)})
+    assert model.support("en", {"cosine": 0.5, "places": 0.5}) == pytest.approx(0.25)
+    assert model.support("en", {"cosine": 0.5}) == pytest.approx(0.5)  # a draft without the signal: unscaled
 
 
 def test_a_model_without_the_lexical_index_is_refused():
