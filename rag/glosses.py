@@ -189,6 +189,11 @@ _UNITS = {"كم": "km", "كيلومتر": "km", "كلم": "km", "متر": "metre
 _QUANTITIES = {"مائة": "100", "مئة": "100", "مائتي": "200", "مئتي": "200", "مائتين": "200", "مئتين": "200",
                "ألف": "1,000", "ألفي": "2,000", "مليون": "1 million", "عشرات": "dozens of", "مئات": "hundreds of",
                "آلاف": "thousands of"}
+# Small numbers written as words; English writes them as words too ("four interceptions", "won twice").
+_NUMBER_WORDS = {"واحد": "one", "واحدة": "one", "اثنان": "two", "اثنين": "two", "اثنتان": "two", "اثنتين": "two",
+                 "ثلاثة": "three", "ثلاث": "three", "أربعة": "four", "أربع": "four", "خمسة": "five", "خمس": "five",
+                 "ستة": "six", "ست": "six", "سبعة": "seven", "سبع": "seven", "ثمانية": "eight", "ثماني": "eight",
+                 "تسعة": "nine", "تسع": "nine", "عشرة": "ten", "عشر": "ten", "مرتين": "twice", "مرتان": "twice"}
 _BEFORE = {"نحو": "about", "حوالي": "about", "حوالى": "about", "قرابة": "about", "زهاء": "about",
            "يقارب": "nearly", "أكثر": "more than", "أقل": "fewer than"}
 _YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")
@@ -206,7 +211,7 @@ def number_items(words: Sequence[Word]) -> list[Item]:
     out = []
     for i, w in enumerate(words):
         digits = w.text.translate(_INDIC)
-        value = digits if digits[:1].isdigit() else _QUANTITIES.get(w.text)
+        value = digits if digits[:1].isdigit() else _QUANTITIES.get(w.text) or _number_word(w.text)
         if value is None:
             continue
         if ":" in digits:  # a time of day or on a clock
@@ -227,6 +232,11 @@ def number_items(words: Sequence[Word]) -> list[Item]:
         before, start = _qualifier(words, i)
         out.append(Item(f"{before} {english}" if before else english, "number", start if before else w.start, end))
     return out
+
+
+def _number_word(text: str) -> str | None:
+    """The English of a small number written as a word, after «و» too («وأربعة» → "four")."""
+    return _NUMBER_WORDS.get(text) or (_NUMBER_WORDS.get(text[1:]) if text.startswith("و") else None)
 
 
 def _qualifier(words: Sequence[Word], i: int) -> tuple[str, int]:

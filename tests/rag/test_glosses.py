@@ -62,6 +62,9 @@ def test_the_name_after_a_place_noun_is_romanized_but_a_noun_with_a_possessive_i
     ("يتحرك مئات من المقاتلين في الصحراء", ("hundreds of fighters", "مئات من المقاتلين")),
     ("جماعة يصل عددها مائة عنصر", ("100 members", "مائة عنصر")),
     ("بلغت النسبة ٣٥٪ من السكان", ("35%", "٣٥٪")),
+    ("فازت ستة مرات بالجائزة", ("six times", "ستة مرات")),
+    ("تم اختيار أربعة لاعبين للمباراة", ("four", "أربعة")),
+    ("وفازوا بالكأس مرتين", ("twice", "مرتين")),
 ])
 def test_a_how_many_question_gets_numbers_with_their_unit_and_qualifier(sentence, expected):
     assert rendered("How many were there?", sentence) == [expected]
