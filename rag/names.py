@@ -87,10 +87,15 @@ def gazetteer() -> dict[str, tuple[tuple[str, ...], ...]]:
     return out
 
 
+def spelling_pattern(spellings: Iterable[str]) -> re.Pattern[str]:
+    """Any of `spellings` as a whole word, the longest first ("South Sudan" before "Sudan")."""
+    ordered = sorted(spellings, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+
+
 @cache
 def _gazetteer_pattern() -> re.Pattern[str]:
-    spellings = sorted(gazetteer(), key=len, reverse=True)  # "South Sudan" before "Sudan"
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, spellings)) + r")(?![\w-])")
+    return spelling_pattern(gazetteer())
 
 
 def names_of(question: str) -> list[str]:

@@ -25,7 +25,7 @@ from functools import cache
 
 from index.arabic import normalize
 from rag.glosses import gazetteer_items, words_of
-from rag.names import gazetteer_entries
+from rag.names import gazetteer_entries, spelling_pattern
 
 _KINDS = ("place", "name")
 
@@ -44,8 +44,7 @@ def _english_nouns() -> dict[str, str]:
 
 @cache
 def _english_pattern() -> re.Pattern[str]:
-    spellings = sorted(_english_nouns(), key=len, reverse=True)  # "South Sudan" before "Sudan"
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, spellings)) + r")(?![\w-])")
+    return spelling_pattern(_english_nouns())
 
 
 def asked_places(question: str) -> list[str]:
