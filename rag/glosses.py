@@ -385,4 +385,3 @@ def gloss(question: str, sentence: str, romanizer: Romanizer, max_items: int = 3
             chosen.setdefault(it.english, it)
     ranked = sorted(chosen.values(), key=lambda it: it.kind == "number" and not asked & set(it.english.split()))
     return ranked[:max_items]
-

@@ -106,11 +106,10 @@ class PhraseWriter:
         if query.language != "en":
             yield from self.sentences.write(query, parts, on_draft)
             return
-        chosen = choose(self.chat, query, parts, self.glosses) if self.glosses is not None else None
-        if chosen is not None:  # the model picked the answer among the glosses: the other parts are glossed
-            yield chosen
-            assert self.glosses is not None
-            yield from (self.glosses.glossed(query, p) or p for p in parts if p.evidence != chosen.evidence)
+        glosses = self.glosses
+        if glosses is not None and (chosen := choose(self.chat, query, parts, glosses)) is not None:
+            yield chosen  # the model picked the answer among the glosses: the other parts are glossed
+            yield from (glosses.glossed(query, p) or p for p in parts if p.evidence != chosen.evidence)
             return
         quoted: dict[int, Part] = {}  # by the part's place in the draft
         asked, kept = 0, 0
