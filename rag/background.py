@@ -21,14 +21,12 @@ articles) look unsupported, and it lowered ARCD (Arabic) from 0.931 to 0.891.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from index.embedding import Embedder
-from index.files import make_private_dir, write_atomically
+from rag.mean_vectors import CachedVector
 from rag.query import Query
 
 BACKGROUND_FILE = Path(__file__).parent / "data" / "background_ar.txt"
@@ -43,27 +41,21 @@ def background_sentences(path: Path = BACKGROUND_FILE) -> list[str]:
 
 class Background:
     """The mean passage vector of the background sample under one embedder; computed once (a few seconds on
-    two cores), then kept in `cache_dir` per embedder and sample so later processes only read 1.5 kB."""
+    two cores), then kept in `cache_dir` per embedder and sample (`rag.mean_vectors`)."""
 
     def __init__(self, embedder: Embedder, *, cache_dir: Path | None = None, path: Path = BACKGROUND_FILE) -> None:
         self.embedder = embedder
-        self.cache_dir = cache_dir
         self.path = path
-        self._vector: np.ndarray | None = None
-        self._lock = threading.Lock()
+        self._mean = CachedVector(embedder, self._compute, source=path, prefix="background", cache_dir=cache_dir)
 
     def warm_up(self) -> None:
         self.vector()
 
     def vector(self) -> np.ndarray:
-        with self._lock:
-            if self._vector is None:
-                self._vector = self._cached() if self.cache_dir else None
-                if self._vector is None:
-                    vectors = self.embedder.embed(background_sentences(self.path), kind="passage")
-                    self._vector = np.asarray(vectors, dtype=np.float32).mean(axis=0)
-                    self._save(self._vector)
-            return self._vector
+        return self._mean.get()
+
+    def _compute(self) -> np.ndarray:
+        return np.asarray(self.embedder.embed(background_sentences(self.path), kind="passage")).mean(axis=0)
 
     def level(self, query: Query) -> float:
         """The question's mean cosine with a background sentence."""
@@ -72,29 +64,3 @@ class Background:
     def support(self, query: Query, best_cosine: float) -> float:
         """The draft's support: the best cosine, less `WEIGHT` × the background level for an English question."""
         return best_cosine - WEIGHT * self.level(query) if query.language == "en" else best_cosine
-
-    def _cache_file(self) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        key = hashlib.sha1(self.embedder.name.encode() + self.path.read_bytes()).hexdigest()[:16]
-        return self.cache_dir / f"background-{key}.npy"
-
-    def _cached(self) -> np.ndarray | None:
-        file = self._cache_file()
-        try:
-            vector = np.load(file, allow_pickle=False) if file is not None and file.is_file() else None
-        except (OSError, ValueError):
-            return None  # unreadable: computed again
-        return vector if vector is not None and vector.ndim == 1 and vector.dtype == np.float32 else None
-
-    def _save(self, vector: np.ndarray) -> None:
-        """Into the cache, atomically; a cache that cannot be written (a read-only folder) only costs the next
-        process the computation."""
-        file = self._cache_file()
-        if file is None:
-            return
-        try:
-            make_private_dir(file.parent)
-            write_atomically(file, lambda f: np.save(f, vector, allow_pickle=False))
-        except OSError:
-            pass

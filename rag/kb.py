@@ -31,6 +31,7 @@ from index.owner import IndexLock, Owner
 from index.types import DocInfo, Hit
 from rag.background import Background
 from rag.generators import Generator, Writer
+from rag.language_shift import LanguageShift
 from rag.locks import RWLock
 from rag.names import ArchiveNames
 from rag.pipeline import answer
@@ -115,6 +116,10 @@ class KnowledgeBase:
         return Background(self.embedder, cache_dir=self.settings.model_dir / "background")
 
     @cached_property
+    def language_shift(self) -> LanguageShift:
+        return LanguageShift(self.embedder, cache_dir=self.settings.model_dir / "background")
+
+    @cached_property
     def lexical(self) -> LexicalIndex:
         return LexicalIndex(self.store, self.settings.index_dir)
 
@@ -155,6 +160,7 @@ class KnowledgeBase:
         """Load the models and the lexical index now (a server does this before its first request)."""
         self.embedder.warm_up()
         self.background.warm_up()
+        self.language_shift.warm_up()
         writer = self.writer()
         if writer is not None:
             writer.warm_up()

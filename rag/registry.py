@@ -46,7 +46,7 @@ def _lexical(kb: KnowledgeBase) -> Retriever:
 def _hybrid(kb: KnowledgeBase) -> Retriever:
     from rag.retrieval import HybridRetriever
 
-    return HybridRetriever(kb.store, kb.lexical, names=kb.names)
+    return HybridRetriever(kb.store, kb.lexical, names=kb.names, shift=kb.language_shift)
 
 
 def _extractive(kb: KnowledgeBase) -> Generator:
@@ -58,7 +58,8 @@ def _scorer(kb: KnowledgeBase) -> ExtractiveGenerator:
     from rag.generators.extractive import ExtractiveGenerator
 
     return ExtractiveGenerator(kb.embedder, store=kb.store, background=kb.background, model=bundled_model(),
-                               lexical=lambda: kb.lexical.get(), names=kb.names)
+                               lexical=lambda: kb.lexical.get(), names=kb.names,
+                               shift=kb.language_shift)
 
 
 def _openai(kb: KnowledgeBase) -> Generator:

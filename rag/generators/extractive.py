@@ -4,7 +4,9 @@ Each sentence of every retrieved passage is scored by
 
     similarity   cosine between the question (query side) and the sentence (passage side), with the
                  same multilingual embedder, so an English question finds its Arabic sentence;
-                 sentence vectors come from the store (embedded at ingest), so this costs one query
+                 sentence vectors come from the store (embedded at ingest), so this costs one query.
+                 An English question is compared with Arabic sentences through its vector moved by the
+                 language shift (`rag.language_shift`); the draft's signals keep the plain cosine
     overlap      share of the question's normalised, stemmed terms found in the sentence
 
 The passage's rank is deliberately not a feature: measured on the development questions, a rank
@@ -26,6 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
+from index.arabic import language_of
 from index.chunking import sentence_id
 from index.embedding import Embedder
 from index.lexical import analyze
@@ -34,6 +37,7 @@ from rag.answerability import AnswerabilityModel, TermStats, question_terms, ter
 from rag.background import Background
 from rag.generators import Draft, Evidence, Part
 from rag.generators.planted import addresses_a_model
+from rag.language_shift import LanguageShift
 from rag.names import ArchiveNames, name_coverage, names_of
 from rag.places import place_coverage
 from rag.query import Query
@@ -91,8 +95,8 @@ class ExtractiveGenerator:
     def __init__(self, embedder: Embedder, *, store: SentenceVectors | None = None,
                  background: Background | None = None, model: AnswerabilityModel | None = None,
                  lexical: Callable[[], TermStats] | None = None, names: ArchiveNames | None = None,
-                 max_passages: int = 10, max_sentences: int = 4, margin: float = 0.04,
-                 overlap_weight: float = 0.1) -> None:
+                 shift: LanguageShift | None = None, max_passages: int = 10, max_sentences: int = 4,
+                 margin: float = 0.04, overlap_weight: float = 0.1) -> None:
         """`model` scores the draft's signals, which need the `background`, the `lexical` index's term
         statistics and the archive's `names`."""
         if model is not None and (background is None or lexical is None or names is None):
@@ -103,6 +107,7 @@ class ExtractiveGenerator:
         self.model = model
         self.lexical = lexical
         self.names = names
+        self.shift = shift
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.margin = margin
@@ -115,12 +120,13 @@ class ExtractiveGenerator:
         candidates = candidate_sentences(hits, self.max_passages)
         if not candidates:
             return [], 0.0, {}
-        sims = self._sentence_matrix(candidates) @ _selecting_vector(query)
+        matrix, vector = self._sentence_matrix(candidates), _selecting_vector(query)
+        sims = matrix @ vector
         terms = set(analyze(query.text))
         scored = [
             Evidence(hit=c.hit, sentence=c.sentence, start=c.start, end=c.end,
                      score=float(sim) + self.overlap_weight * _overlap(terms, c.sentence))
-            for c, sim in zip(candidates, sims)
+            for c, sim in zip(candidates, self._ranking_cosines(query, candidates, matrix, vector, sims))
         ]
         order = np.argsort([-e.score for e in scored], kind="stable")
         ranked = [scored[i] for i in order]
@@ -146,6 +152,15 @@ class ExtractiveGenerator:
                   "places": place_coverage(asked, passages),
                   "passage": hits[0].score}  # a hit's score is its dense cosine, whatever ranked it
         return {k: round(v, 4) for k, v in values.items()}
+
+    def _ranking_cosines(self, query: Query, candidates: list[Evidence], matrix: np.ndarray, vector: np.ndarray,
+                         sims: np.ndarray) -> np.ndarray:
+        """The cosines sentences are ranked by: `sims`, but for an English question's Arabic sentences the
+        cosine with its shifted vector."""
+        if self.shift is None or query.language != "en":
+            return sims
+        arabic = np.array([language_of(c.sentence, mixed=False) == "ar" for c in candidates])
+        return np.where(arabic, matrix @ self.shift.selecting(query, vector), sims)
 
     def _sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:
         """Vectors of the candidate sentences: stored at ingest where available, embedded otherwise."""

@@ -1,5 +1,6 @@
 """The background level: an English question's support is its best cosine less half its cosine with the mean
-background vector; Arabic questions keep the raw cosine; the vector is computed once per embedder and sample."""
+background vector; Arabic questions keep the raw cosine; the vector is computed once per embedder and sample
+(the cache itself: test_mean_vectors.py)."""
 
 from pathlib import Path
 
@@ -44,21 +45,6 @@ def test_the_vector_is_embedded_once_then_read_from_the_cache_by_later_processes
     later = HashEmbedder()
     assert np.array_equal(Background(later, cache_dir=tmp_path / "cache", path=sample).vector(), vector)
     assert later.texts_embedded == 0
-
-
-def test_a_damaged_cache_file_is_computed_again(sample, tmp_path):
-    Background(HashEmbedder(), cache_dir=tmp_path / "cache", path=sample).vector()
-    (cached,) = (tmp_path / "cache").glob("background-*.npy")
-    cached.write_bytes(b"not a numpy file")
-    again = HashEmbedder()
-    assert Background(again, cache_dir=tmp_path / "cache", path=sample).vector().shape == (HashEmbedder.dim,)
-    assert again.texts_embedded == 2
-
-
-def test_a_cache_folder_that_cannot_be_written_only_costs_the_computation(sample, tmp_path):
-    blocked = tmp_path / "file-not-folder"
-    blocked.write_text("x")
-    assert Background(HashEmbedder(), cache_dir=blocked / "cache", path=sample).vector().shape == (256,)
 
 
 def test_the_bundled_sample_is_arabic_news_sentences_with_their_provenance_left_out():
