@@ -151,6 +151,8 @@ def gazetteer_items(words: Sequence[Word]) -> list[Item]:
                 start = words[i].start + shift
                 if kind == "place":
                     english, start = _with_direction(words, i, english, start)
+                elif kind == "people" and (region := _region_of(words, i, english)):
+                    (english, start), kind = region, "place"
                 out.append(Item(english, kind, start, words[i + n - 1].end))
                 i += n - 1
                 break
@@ -160,18 +162,36 @@ def gazetteer_items(words: Sequence[Word]) -> list[Item]:
 
 def _with_direction(words: Sequence[Word], i: int, english: str, start: int) -> tuple[str, int]:
     """("south-west of Sirte", the direction's offset) for «جنوب غرب سرت», ("around Sirte", …) for «محيط سرت»,
-    else as given."""
+    ("south, south-west and east of Sirte", …) for «جنوب وجنوب غرب وشرق مدينة سرت» (directions joined by «و»,
+    a place noun between them and the place), else as given."""
     def bare(j: int) -> str:
         return words[j].text.removeprefix("و").removeprefix("ب").removeprefix("ف")
 
-    if i and bare(i - 1) in _RELATIONS:
-        return f"{_RELATIONS[bare(i - 1)]} {english}", words[i - 1].start
-    found: list[str] = []
-    j = i - 1
-    while j >= 0 and len(found) < 2 and bare(j) in _COMPASS:
-        found.insert(0, _COMPASS[bare(j)])
+    j = i - 1 if i and bare(i - 1) not in _PLACE_NOUNS else i - 2
+    if j >= 0 and bare(j) in _RELATIONS:
+        return f"{_RELATIONS[bare(j)]} {english}", words[j].start
+    groups: list[list[str]] = []  # read backwards: a word written with «و» closes a group
+    while j >= 0 and sum(map(len, groups)) < 6 and bare(j) in _COMPASS:
+        if not groups or words[j + 1].text.startswith("و") and bare(j + 1) in _COMPASS:
+            groups.insert(0, [])
+        groups[0].insert(0, _COMPASS[bare(j)])
         start, j = words[j].start, j - 1
-    return (f"{'-'.join(dict.fromkeys(found))} of {english}", start) if found else (english, start)
+    if not groups:
+        return english, start
+    named = ["-".join(dict.fromkeys(g)) for g in groups]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"{listed} of {english}", start
+
+
+_REGIONS = {"الجنوب": "southern", "الشمال": "northern", "الشرق": "eastern", "الغرب": "western", "الوسط": "central"}
+
+
+def _region_of(words: Sequence[Word], i: int, english: str) -> tuple[str, int] | None:
+    """("southern Libya", its offset) for «الجنوب الليبي»: a region named by a people's adjective."""
+    if not i:
+        return None
+    before = next((w for w, _ in _clitic_free(words[i - 1].text) if w in _REGIONS), words[i - 1].text)
+    return (f"{_REGIONS[before]} {english}", words[i - 1].start) if before in _REGIONS else None
 
 
 _UNITS = {"كم": "km", "كيلومتر": "km", "كلم": "km", "متر": "metres", "ميل": "miles", "كيلوغرام": "kg", "كغ": "kg",

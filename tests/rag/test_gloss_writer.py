@@ -44,7 +44,7 @@ def test_the_default_answer_to_an_english_question_opens_with_a_gloss_whose_span
     kb = make_kb(tmp_path)
     result = kb.ask("Where did ISIS fighters go after they left Sirte?")
     glossed = [c for c in result.citations if c.phrase]
-    assert glossed and result.answer.splitlines()[1] == f"{glossed[0].phrase} [{glossed[0].n}]"
+    assert glossed and result.answer.splitlines()[1] in {f"{c.phrase} [{c.n}]" for c in glossed}  # best first
     assert all(c.span_text in c.quote and c.phrase.isascii() for c in glossed)
     assert not result.checks and "Machine-translated" not in result.answer
 

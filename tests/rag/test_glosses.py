@@ -35,6 +35,19 @@ def test_a_where_question_gets_the_places_with_their_direction_each_tied_to_its_
         ("south-west of Sirte", "جنوب غرب سرت")]
 
 
+def test_directions_joined_by_and_and_a_place_noun_before_the_place_stay_with_it():
+    sentence = "فلول داعش لا تزال تنتقل جنوب وجنوب غرب وشرق مدينة سرت بحرية تامة، وأحيانا في محيط مدينة سرت"
+    assert rendered("Where did ISIS move after Sirte?", sentence) == [
+        ("south, south-west and east of Sirte", "جنوب وجنوب غرب وشرق مدينة سرت"), ("around Sirte", "محيط مدينة سرت")]
+
+
+def test_a_region_named_by_a_peoples_adjective_is_a_place():
+    assert rendered("Where is their new stronghold?", "مناطق في الجنوب الليبي تعد معقلا جديدا") == [
+        ("southern Libya", "الجنوب الليبي")]
+    assert rendered("Where did it happen?", "وقع الهجوم في الشرق الليبي مع الجيش الليبي") == [
+        ("eastern Libya", "الشرق الليبي")]  # «الجيش الليبي», the Libyan army, is no place
+
+
 def test_places_named_by_the_question_alone_are_not_glossed():
     assert rendered("Where is Sirte?", "تقع مدينة سرت على الساحل") == []
 
