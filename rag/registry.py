@@ -46,7 +46,7 @@ def _lexical(kb: KnowledgeBase) -> Retriever:
 def _hybrid(kb: KnowledgeBase) -> Retriever:
     from rag.retrieval import HybridRetriever
 
-    return HybridRetriever(kb.store, kb.lexical, names=kb.names, shift=kb.language_shift)
+    return HybridRetriever(kb.store, kb.lexical, names=kb.names)
 
 
 def _extractive(kb: KnowledgeBase) -> Generator:

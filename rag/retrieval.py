@@ -7,10 +7,7 @@ issue: R@1 0.75 → 0.21). Here every candidate gets a weighted sum of
     dense      cosine with the question, min-max scaled over the candidates
     sentence   the best cosine between the question and one sentence of the chunk (sentence vectors
                are stored at ingest): a short Arabic sentence that answers an English question is
-               found even when the rest of its chunk dilutes the chunk's own vector. An English question
-               searches sentences with its vector moved by the language shift (`rag.language_shift`):
-               gold paragraph first for 0.821 → 0.848 of xquad-ar-en-dev's English questions (shift
-               estimated on the other half of the articles); moving the dense channel's vector too gave 0.835
+               found even when the rest of its chunk dilutes the chunk's own vector
     lexical    BM25 of the question, scaled by its maximum and weighted by *coverage*: the idf share
                of the question's terms that the archive's vocabulary knows (≈ 0 for English questions
                over Arabic text, so this term steps aside instead of adding noise)
@@ -39,7 +36,6 @@ from index.lexical import BM25, LexicalIndex, analyze
 from index.store import SearchStore
 from index.types import Chunk, Hit
 from rag.filters import NO_FILTERS, Filters  # defined there so rag/remote.py need not load retrieval
-from rag.language_shift import LanguageShift
 from rag.names import ArchiveNames
 from rag.query import Query
 
@@ -118,13 +114,11 @@ def feedback_query(bm25: BM25, chunks: list[Chunk], n_terms: int) -> str:
 
 class HybridRetriever:
     def __init__(self, store: SearchStore, lexical: LexicalIndex, weights: HybridWeights = HybridWeights(),
-                 candidates: int = 30, names: ArchiveNames | None = None, shift: LanguageShift | None = None
-                 ) -> None:
+                 candidates: int = 30, names: ArchiveNames | None = None) -> None:
         self.dense = DenseRetriever(store, candidates)
         self.store = store
         self.lexical = lexical
         self.names = names
-        self.shift = shift
         self.weights = weights
         self.candidates = candidates
 
@@ -136,7 +130,11 @@ class HybridRetriever:
         if not bm25.chunks:
             return dense[:top_k]
         lexical = [h for h in bm25.search(question, k) if filters.accepts(h.chunk)]
-        best_sentence = self._best_sentences(query, filters) if w.sentence > 0 else {}
+        best_sentence: dict[str, float] = {}
+        if w.sentence > 0:
+            for chunk_ids, sim in self.store.sentence_search(vector.tolist(), w.sentence_candidates, filters.where()):
+                for cid in chunk_ids:
+                    best_sentence[cid] = max(sim, best_sentence.get(cid, -1.0))
         feedback: list[Hit] = []
         if w.feedback > 0:
             fb_text = feedback_query(bm25, [h.chunk for h in dense[: w.feedback_docs]], w.feedback_terms)
@@ -159,16 +157,6 @@ class HybridRetriever:
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         hits = [Hit(pool[cid], cos.get(cid, 0.0)) for cid in ranked]
         return diversify(hits, top_k)
-
-    def _best_sentences(self, query: Query, filters: Filters) -> dict[str, float]:
-        """chunk id → the best cosine of one of its sentences, over the sentences nearest the question."""
-        vector = self.shift.selecting(query, query.vector) if self.shift is not None else query.vector
-        best: dict[str, float] = {}
-        for chunk_ids, sim in self.store.sentence_search(vector.tolist(), self.weights.sentence_candidates,
-                                                         filters.where()):
-            for cid in chunk_ids:
-                best[cid] = max(sim, best.get(cid, -1.0))
-        return best
 
     def _named(self, query: Query, bm25: BM25, k: int, filters: Filters) -> list[Hit]:
         """BM25 of the Arabic terms an English question's names may be written as (none for Arabic ones)."""

@@ -18,8 +18,7 @@ PAIRS = "# provenance\nWhere did the fighters go?\tإلى أين ذهب المق
 
 @pytest.fixture
 def pairs(tmp_path: Path) -> Path:
-    path = tmp_path / "pairs.tsv"
-    path.write_text(PAIRS, encoding="utf-8")
+    (path := tmp_path / "pairs.tsv").write_text(PAIRS, encoding="utf-8")
     return path
 
 

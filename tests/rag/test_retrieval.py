@@ -84,20 +84,3 @@ def test_the_names_channel_leaves_an_arabic_question_alone(tmp_path):
     on = HybridRetriever(kb.store, kb.lexical, HybridWeights(names=5.0), names=kb.names).retrieve(query, 5)
     off = HybridRetriever(kb.store, kb.lexical, HybridWeights(names=0.0), names=kb.names).retrieve(query, 5)
     assert [h.chunk.chunk_id for h in on] == [h.chunk.chunk_id for h in off]
-
-
-def test_an_english_question_searches_sentences_through_the_language_shift(tmp_path):
-    from rag.language_shift import LanguageShift
-
-    kb = make_kb(tmp_path)
-    pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("What happened in the hall?\tماذا حدث في قاعة واغادوغو؟\n", encoding="utf-8")
-    shift = LanguageShift(kb.embedder, path=pairs)
-    weights = HybridWeights(sentence=5.0)
-    english = make_query("What happened in the hall?")
-    shifted = HybridRetriever(kb.store, kb.lexical, weights, shift=shift).retrieve(english, 3)
-    plain = HybridRetriever(kb.store, kb.lexical, weights).retrieve(english, 3)
-    assert "واغادوغو" in shifted[0].chunk.text and "واغادوغو" not in plain[0].chunk.text
-    arabic = make_query("أين تقع سرت؟")
-    assert ([h.chunk.chunk_id for h in HybridRetriever(kb.store, kb.lexical, weights, shift=shift).retrieve(arabic, 3)]
-            == [h.chunk.chunk_id for h in HybridRetriever(kb.store, kb.lexical, weights).retrieve(arabic, 3)])
