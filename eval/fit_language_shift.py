@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -30,6 +29,7 @@ for _name, _value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HU
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval.datasets import XQUAD_DIR, article_of, write_jsonl, xquad_dev  # noqa: E402
+from eval.metrics import contains_any  # noqa: E402
 from rag.language_shift import PAIRS_FILE  # noqa: E402
 
 HEADER = """# English questions of xquad-ar-en-dev with their Arabic twins (XQuAD, Artetxe et al. 2020, CC BY-SA 4.0;
@@ -71,8 +71,7 @@ def measure(index_dir: Path) -> None:
 def _rows(index_dir: Path) -> list[Row]:
     """Per English question whose answer span is in a retrieved sentence: its article, its vector, its Arabic
     twin's, its candidate sentences' vectors, and which of them hold the span."""
-    from index.chunking import sentence_id
-    from rag.generators.extractive import candidate_sentences
+    from rag.generators.extractive import ExtractiveGenerator, candidate_sentences
     from rag.kb import KnowledgeBase
     from rag.query import build_query
     from rag.settings import Settings
@@ -81,26 +80,19 @@ def _rows(index_dir: Path) -> list[Row]:
     kb = KnowledgeBase(Settings(index_dir=index_dir, collection="eval", chroma_url=None, retrieval_mode="hybrid"))
     if not kb.docs():
         kb.ingest([write_jsonl(records, index_dir / "passages.jsonl")])
-    retriever = kb.retriever()
+    retriever, scorer = kb.retriever(), ExtractiveGenerator(kb.embedder, store=kb.store)
     twins = {q.id.rsplit("-", 1)[0]: q for q in questions if q.lang == "ar"}
     rows: list[Row] = []
     for q in (q for q in questions if q.lang == "en"):
         query = build_query(q.question, kb.embedder)
         candidates = candidate_sentences(retriever.retrieve(query, 10), 10)
-        gold = [any(_plain(a) in _plain(c.sentence) for a in q.evidence_any) for c in candidates]
+        gold = [contains_any(c.sentence, q.evidence_any) for c in candidates]
         if not any(gold):
             continue
-        ids = [sentence_id(c.hit.chunk.doc_id, c.start, c.sentence) for c in candidates]
-        stored = kb.store.sentence_vectors(ids)
-        matrix = np.stack([stored[i] if i in stored else kb.embedder.embed([c.sentence], kind="passage")[0]
-                           for i, c in zip(ids, candidates)])
+        matrix = scorer.sentence_matrix(candidates)
         arabic = kb.embedder.embed([twins[q.id.rsplit("-", 1)[0]].question], kind="query")[0]
         rows.append((article_of(q.gold_docs[0]), query.text_vector, arabic, matrix, np.array(gold)))
     return rows
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"[\u064b-\u0652\u0640]", "", text)
 
 
 def main() -> int:

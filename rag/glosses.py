@@ -167,7 +167,9 @@ def _with_direction(words: Sequence[Word], i: int, english: str, start: int) -> 
     def bare(j: int) -> str:
         return words[j].text.removeprefix("و").removeprefix("ب").removeprefix("ف")
 
-    j = i - 1 if i and bare(i - 1) not in _PLACE_NOUNS else i - 2
+    j = i - 1
+    if j >= 0 and bare(j) in _PLACE_NOUNS:  # «مدينة» in «شرق مدينة سرت»
+        j -= 1
     if j >= 0 and bare(j) in _RELATIONS:
         return f"{_RELATIONS[bare(j)]} {english}", words[j].start
     groups: list[list[str]] = []  # read backwards: a word written with «و» closes a group
@@ -188,10 +190,8 @@ _REGIONS = {"الجنوب": "southern", "الشمال": "northern", "الشرق"
 
 def _region_of(words: Sequence[Word], i: int, english: str) -> tuple[str, int] | None:
     """("southern Libya", its offset) for «الجنوب الليبي»: a region named by a people's adjective."""
-    if not i:
-        return None
-    before = next((w for w, _ in _clitic_free(words[i - 1].text) if w in _REGIONS), words[i - 1].text)
-    return (f"{_REGIONS[before]} {english}", words[i - 1].start) if before in _REGIONS else None
+    region = next((_REGIONS[w] for w, _ in _clitic_free(words[i - 1].text) if w in _REGIONS), None) if i else None
+    return (f"{region} {english}", words[i - 1].start) if region else None
 
 
 _UNITS = {"كم": "km", "كيلومتر": "km", "كلم": "km", "متر": "metres", "ميل": "miles", "كيلوغرام": "kg", "كغ": "kg",

@@ -120,7 +120,7 @@ class ExtractiveGenerator:
         candidates = candidate_sentences(hits, self.max_passages)
         if not candidates:
             return [], 0.0, {}
-        matrix, vector = self._sentence_matrix(candidates), _selecting_vector(query)
+        matrix, vector = self.sentence_matrix(candidates), _selecting_vector(query)
         sims = matrix @ vector
         terms = set(analyze(query.text))
         scored = [
@@ -162,7 +162,7 @@ class ExtractiveGenerator:
         arabic = np.array([language_of(c.sentence, mixed=False) == "ar" for c in candidates])
         return np.where(arabic, matrix @ self.shift.selecting(query, vector), sims)
 
-    def _sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:
+    def sentence_matrix(self, candidates: list[Evidence]) -> np.ndarray:
         """Vectors of the candidate sentences: stored at ingest where available, embedded otherwise."""
         ids = [sentence_id(c.hit.chunk.doc_id, c.start, c.sentence) for c in candidates]
         stored = self.store.sentence_vectors(ids) if self.store is not None else {}
