@@ -29,15 +29,16 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 from typing import Protocol
 
-from index.arabic import ARABIC_LETTER
-from index.bm25 import analyze
+from index.arabic import ARABIC_LETTER, light_stem, tokens
+from index.bm25 import STOPWORDS, analyze, indexed_text
+from index.types import Chunk
 from rag.skeleton import consonant_skeleton
 
 GAZETTEER = Path(__file__).parent / "data" / "gazetteer.tsv"
@@ -51,6 +52,59 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d{2,}")
 def _collapse(skeleton: str) -> str:
     """Doubled consonants once ("Pittsburgh" has tt, بيتسبرغ one t)."""
     return re.sub(r"(.)\1+", r"\1", skeleton)
+
+
+# Capitalised words of English titles and institutions ("Defence Minister", "Coast Guard"): not names, and
+# their sounds are other words («منستير», Monastir, for "Minister").
+TITLE_WORDS = frozenset(
+    "minister ministry prime president presidential government national accord army council defence defense "
+    "interior foreign affairs coast guard international airport league special force forces brigade party "
+    "movement front state islamic court parliament congress house representatives assembly republic union "
+    "united nations security agency news university bank central oil corporation company committee general "
+    "chief commander mr mrs dr mission envoy embassy ambassador office department senate revolutionaries "
+    "shura salvation unity presidency customs navy air guardsmen brigades".split())
+
+_LATIN_LIKE = {"ا": "a", "أ": "a", "إ": "i", "آ": "a", "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h",
+               "خ": "kh", "د": "d", "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d",
+               "ط": "t", "ظ": "z", "ع": "", "غ": "gh", "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+               "ه": "h", "ة": "a", "و": "ou", "ي": "i", "ى": "a", "ء": "", "ئ": "i", "ؤ": "ou"}
+
+
+def word_key(word: str) -> str:
+    """An Arabic word's skeleton for matching names (doubled letters once)."""
+    return consonant_skeleton(re.sub(r"(.)\1+", r"\1", word))
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """The skeletons an English name may have in Arabic: doubled letters once ("Kasserine" ~ القصرين, whose
+    s and r are not doubled), x as ks ("Sfax" ~ صفاقس), and g also as ق, the Maghreb's spelling ("Guerdane" ~
+    قردان, "Gaddafi" ~ القذافي).
+
+    >>> name_keys("Kasserine"), name_keys("Ben Guerdane"[4:]), name_keys("Sfax")
+    (('ksrn',), ('jrdn', 'krdn'), ('sfks',))
+    """
+    w = re.sub(r"(.)\1+", r"\1", name.lower()).replace("x", "ks")
+    keys = [consonant_skeleton(w)]
+    if re.search(r"g(?!h)", w):
+        keys.append(consonant_skeleton(re.sub(r"g(?!h)", "q", w)))
+    return tuple(dict.fromkeys(keys))
+
+
+def _letter_likeness(name: str, written: str) -> float:
+    """How alike an English name and an Arabic word read letter by letter, vowels included: to order words
+    of one skeleton ("Medenine": مدنين before مدينة)."""
+    latin = "".join(_LATIN_LIKE.get(ch, "") for ch in re.sub(r"^[وبفكل]?ال(?=...)", "", written))
+    return SequenceMatcher(None, latin, re.sub(r"^(al|el)[- ]", "", name.lower())).ratio()
+
+
+def archive_words(chunks: Iterable[Chunk]) -> dict[str, str]:
+    """Every word of the chunks as written (normalised) → its indexed term (`index.bm25.analyze`)."""
+    out: dict[str, str] = {}
+    for chunk in chunks:
+        for token in tokens(indexed_text(chunk)):
+            if token not in out and token not in STOPWORDS and len(token) > 1:
+                out[token] = light_stem(token)
+    return out
 
 
 @dataclass(frozen=True)
@@ -110,38 +164,46 @@ def names_of(question: str) -> list[str]:
 
 
 def sounded_names(question: str) -> list[str]:
-    """Capitalised words that are not question words, of 3+ consonants, and numbers: what retrieval looks up
-    by sound.
+    """Capitalised words (after an al- or el-) that are not question words, of 3+ consonants, and numbers: what
+    retrieval looks up by sound.
 
     >>> sounded_names("Where did ISIS fighters go after they left Sirte in 2016?")
     ['Sirte', '2016']
+    >>> sounded_names("Was al-Baghdadi there?")
+    ['al-Baghdadi']
     """
     out = []
     for m in _WORD.finditer(question):
         w = m.group()
-        if w.isdigit() or (w[0].isupper() and w.lower() not in QUESTION_WORDS
+        if w.isdigit() or (re.sub(r"^(?:al|el)-", "", w)[:1].isupper() and w.lower() not in QUESTION_WORDS
                            and len(_collapse(consonant_skeleton(w))) >= 3):
             out.append(w)
     return list(dict.fromkeys(out))
 
 
 class NameMatcher:
-    """Names → indexed Arabic terms, over one vocabulary (build one per state of the lexical index)."""
+    """Names → indexed Arabic terms, over one vocabulary (build one per state of the lexical index).
 
-    def __init__(self, vocabulary: Iterable[str], *, per_name: int = 3, min_ratio: float = 0.85) -> None:
+    `words`, when given, maps the archive's words as written (normalised, not stemmed) to their indexed term:
+    names are then compared with the words as written, which light stemming has not cut («القصرين» is indexed
+    as قصر, «بن قردان» as قرد), and the indexed term is what is returned.
+    """
+
+    def __init__(self, vocabulary: Iterable[str], *, words: Mapping[str, str] | None = None, per_name: int = 3,
+                 min_ratio: float = 0.85) -> None:
         self.per_name = per_name
         self.min_ratio = min_ratio
-        self._exact: dict[str, list[str]] = defaultdict(list)
-        self._by_first: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._by_first: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         self._numbers: set[str] = set()
-        for term in set(vocabulary):
-            if term.isdigit():
-                self._numbers.add(term)
-            elif ARABIC_LETTER.match(term):
-                skeleton = _collapse(consonant_skeleton(term))
-                if len(skeleton) >= 3:
-                    self._exact[skeleton].append(term)
-                    self._by_first[skeleton[0]].append((skeleton, term))
+        vocabulary = set(vocabulary)
+        self._numbers = {t for t in vocabulary if t.isdigit()}
+        for written, term in (words.items() if words is not None else ((t, t) for t in vocabulary)):
+            if ARABIC_LETTER.match(written):
+                for key in {word_key(written), word_key(term)}:  # a first و may be "and" (stemmed off) or the name's
+                    if len(key) >= 3:
+                        self._exact[key].append((written, term))
+                        self._by_first[key[0]].append((key, written, term))
 
     def forms(self, name: str) -> list[tuple[str, ...]]:
         """The ways `name` may be written in the archive, each as analysed terms: a gazetteer name's Arabic
@@ -155,31 +217,50 @@ class NameMatcher:
         return [(t,) for t in self.terms(name)]
 
     def terms(self, name: str) -> list[str]:
-        """The archive's terms that `name` may be written as (none: the archive does not know it).
+        """The archive's terms that `name` may be written as (none: the archive does not know it), the closest
+        first: equal skeletons, then close ones; among equals, the word whose letters read most like the name.
 
         >>> NameMatcher(["سرت", "ليبيا", "2016"]).terms("Sirte"), NameMatcher(["2016"]).terms("2016")
         (['سرت'], ['2016'])
         """
         if name.isdigit():
             return [name] if name in self._numbers else []
-        skeleton = _collapse(consonant_skeleton(name))
-        if len(skeleton) < 3:
+        keys = name_keys(name)
+        if max(map(len, keys)) < 3:
             return []
-        found = [(1.0, t) for t in self._exact.get(skeleton, ())]
-        if len(skeleton) >= 4:
-            for other, term in self._by_first.get(skeleton[0], ()):
-                if other != skeleton and abs(len(other) - len(skeleton)) <= 1:
-                    ratio = SequenceMatcher(None, other, skeleton).ratio()
-                    if ratio >= self.min_ratio:
-                        found.append((ratio, term))
-        found.sort(key=lambda f: (-f[0], f[1]))  # ties by the term: the same answer in every process
-        return [t for _, t in found[: self.per_name]]
+        found: dict[str, tuple[float, float]] = {}
+        for key in keys:
+            candidates = [(1.0, w, t) for w, t in self._exact.get(key, ())]
+            if len(key) >= 4:
+                for other, w, t in self._by_first.get(key[0], ()):
+                    if other != key and abs(len(other) - len(key)) <= 1:
+                        ratio = SequenceMatcher(None, other, key).ratio()
+                        if ratio >= self.min_ratio:
+                            candidates.append((ratio, w, t))
+            for ratio, written, term in candidates:
+                score = (ratio, _letter_likeness(name, written))
+                found[term] = max(found.get(term, score), score)
+        ranked = sorted(found, key=lambda t: (-found[t][0], -found[t][1], t))  # then by term: stable everywhere
+        return ranked[: self.per_name]
 
     def query_terms(self, question: str) -> list[str]:
-        """All the terms the question's names may sound like, once each: the retrieval channel's query. The
-        gazetteer's forms are left out of it: common terms (ليبيا, دولة, تنظيم for "ISIS") in every article of a
-        news archive only reorder it (seed questions over seed + ANT Libya, English hit@5 0.812 → 0.750)."""
-        return list(dict.fromkeys(t for name in sounded_names(question) for t in self.terms(name)))
+        """All the terms the question's names may sound like, once each: the retrieval channel's query."""
+        return list(dict.fromkeys(t for group in self.query_groups(question) for t in group))
+
+    def query_groups(self, question: str) -> list[list[str]]:
+        """The terms each of the question's names may sound like (names the archive does not know left out).
+
+        A gazetteer name adds only the sounds its gazetteer forms confirm ("Sirte" ~ سرت, but not "Libyan" ~
+        لبن "milk" or "Tunisian" ~ تسعين "ninety"); its other forms are left out: common terms (ليبيا, دولة, تنظيم
+        for "ISIS") in every article of a news archive only reorder it (seed questions over seed + ANT Libya,
+        English hit@5 0.812 → 0.750). Capitalised words of titles ("Defence Minister") are not names."""
+        groups: list[list[str]] = []
+        for m in _gazetteer_pattern().finditer(question):
+            confirmed = {t for form in gazetteer()[m.group()] for t in form}
+            groups.append([t for t in self.terms(m.group()) if t in confirmed])
+        rest = _gazetteer_pattern().sub(" ", question)
+        groups += [self.terms(name) for name in sounded_names(rest) if name.lower() not in TITLE_WORDS]
+        return [g for g in groups if g]
 
 
 def name_coverage(matcher: NameMatcher, question: str, passage_terms: Sequence[set[str]]) -> float | None:
@@ -193,6 +274,9 @@ def name_coverage(matcher: NameMatcher, question: str, passage_terms: Sequence[s
 
 
 class Vocabulary(Protocol):
+    @property
+    def chunks(self) -> Sequence[Chunk]: ...
+
     def vocabulary(self) -> set[str]: ...
 
 
@@ -209,5 +293,5 @@ class ArchiveNames:
         bm25 = self.lexical()
         with self._lock:
             if self._built is None or self._built[0] is not bm25:
-                self._built = (bm25, NameMatcher(bm25.vocabulary()))
+                self._built = (bm25, NameMatcher(bm25.vocabulary(), words=archive_words(bm25.chunks)))
             return self._built[1]

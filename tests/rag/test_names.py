@@ -68,3 +68,39 @@ def test_the_matcher_follows_the_lexical_index():
     assert names.matcher() is first  # the same index: built once
     states.append(states[0].changed([Chunk("c1", "e", "قال ماركوني", 0, 8, 0)], removed=set()))
     assert names.matcher().terms("Marconi") == ["ماركون"]  # as indexed: light-stemmed
+
+
+def test_names_are_matched_with_words_as_written_and_the_indexed_term_is_returned():
+    words = {"القصرين": "قصر", "بالقصرين": "قصر", "كشريان": "كشري", "قصر": "قصر"}
+    m = NameMatcher(set(words.values()), words=words)
+    assert m.terms("Kasserine")[0] == "قصر"  # قصرين, not the stem قصر alone, has the name's four consonants
+    assert NameMatcher(["قصر"]).terms("Kasserine") == ["قصر"]  # without the words: the stem is close enough
+
+
+def test_maghreb_spellings_g_as_qaf_and_x_as_ks_are_matched():
+    words = {"قردان": "قرد", "معيتيقة": "معيتيق", "صفاقس": "صفاقس", "القذافي": "قذاف"}
+    m = NameMatcher(set(words.values()), words=words)
+    assert m.terms("Guerdane") == ["قرد"]
+    assert m.terms("Mitiga") == ["معيتيق"]
+    assert m.terms("Sfax") == ["صفاقس"]
+    assert m.terms("Gaddafi") == ["قذاف"]
+
+
+def test_among_equal_skeletons_the_word_that_reads_like_the_name_comes_first():
+    words = {"مدنين": "مدن", "مادونا": "مادونا", "مدان": "مدان", "مداني": "مداني", "ميدان": "ميدان"}
+    m = NameMatcher(set(words.values()), words=words, per_name=1)
+    assert m.terms("Medenine") == ["مدن"]
+
+
+def test_retrieval_skips_title_words_and_sounds_the_gazetteer_does_not_confirm():
+    words = {"لبن": "لبن", "ليبي": "ليبي", "تسعين": "تسعين", "منستير": "منستير", "حرشاني": "حرشان",
+             "سرت": "سرت", "البغدادي": "بغداد"}
+    m = NameMatcher(set(words.values()), words=words)
+    # "Libyan" ~ لبن ("milk") is not confirmed by the gazetteer; "Minister" ~ منستير (Monastir) is a title word
+    assert m.query_terms("Did the Libyan Defence Minister Horchani visit Sirte?") == ["سرت", "حرشان"]
+    assert m.query_terms("Was al-Baghdadi there?") == ["بغداد"]
+
+
+def test_the_archive_matcher_reads_the_words_of_the_indexed_chunks():
+    names = ArchiveNames(lambda: BM25([Chunk("c0", "d", "هجوم على بن قردان", 0, 17, 0)]))
+    assert names.matcher().terms("Guerdane") == ["قرد"]
