@@ -3,6 +3,7 @@
     rag eval                                  # seed questions over a throwaway index of data/articles
     rag eval --dataset arcd --compare dense,lexical,hybrid
     rag eval --dataset xquad-dev --compare dense,hybrid     # EN and AR questions; held-out articles (eval.xquad)
+    rag eval --dataset ant-libya              # EN and AR news questions over the seed + 744 ANT Libya articles
     rag eval my_questions.jsonl               # against the current index (RAG_INDEX_DIR)
     rag eval my_questions.jsonl --passages my_articles/ --min-support 0.9    # throwaway index, CI gate
 
@@ -21,7 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.datasets import ARCD_DIR, SEED_QUESTIONS, Question, arcd, arcd_held_out_split, load_questions, write_jsonl
+from eval.datasets import (
+    ANT_LIBYA_FILE,
+    ANT_LIBYA_QUESTIONS,
+    ARCD_DIR,
+    SEED_QUESTIONS,
+    Question,
+    arcd,
+    arcd_held_out_split,
+    load_questions,
+    write_jsonl,
+)
 from index.errors import InputError
 from index.loading import FieldMap
 from rag.cli import Command
@@ -40,10 +51,12 @@ GATES = {"min_support": ("citation_support", "citation support"), "min_hit5": ("
 
 def arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("questions", nargs="*", type=Path, help="question files (JSONL, the seed set's format)")
-    p.add_argument("--dataset", choices=("seed", "arcd", "xquad-dev"), default=None,
+    p.add_argument("--dataset", choices=("seed", "arcd", "xquad-dev", "ant-libya"), default=None,
                    help="a bundled set with its own passages (default when no files: seed). xquad-dev: each "
                    "question in English and Arabic over all paragraphs, then again over an index without the "
-                   "odd-numbered articles, whose questions must abstain (abstention P/R and the threshold curve)")
+                   "odd-numbered articles, whose questions must abstain (abstention P/R and the threshold curve). "
+                   "ant-libya: 142 news questions, each in English and Arabic, over the seed articles and the "
+                   "744 ANT Libya/ISIS articles (eval/datasets/ANT_LIBYA_README.md)")
     p.add_argument("--split", choices=("train", "test"), default="test", help="ARCD split (default test)")
     p.add_argument("--limit", type=int, default=0,
                    help="only the first N questions (xquad-dev: N questions spread over all articles, each asked "
@@ -158,6 +171,11 @@ def _questions(args: argparse.Namespace, settings: Settings) -> tuple[list[Quest
             records, questions = arcd_held_out_split(records, questions)
             return questions, records, FieldMap(), f"arcd-{args.split}-held-out"
         return questions, records, FieldMap(), f"arcd-{args.split}"
+    if args.dataset == "ant-libya":
+        if not ANT_LIBYA_FILE.is_file():
+            raise InputError(f"the ANT Libya articles are not at {ANT_LIBYA_FILE} (the shared datasets folder)")
+        return (load_questions(ANT_LIBYA_QUESTIONS), [settings.articles_dir, ANT_LIBYA_FILE], FieldMap.parse("ant"),
+                "ant-libya")
     return load_questions(SEED_QUESTIONS), args.passages or [settings.articles_dir], fields, "seed"
 
 

@@ -25,6 +25,8 @@ SEED_QUESTIONS = ROOT / "eval" / "datasets" / "seed_questions.jsonl"
 ARCD_DIR = SHARED / "datasets" / "arcd"
 XQUAD_DIR = SHARED / "datasets" / "xquad-ar-en-dev"
 ANT_FILE = SHARED / "datasets" / "ant" / "ant_v1.1_jawharafm.jsonl.gz"
+ANT_LIBYA_FILE = SHARED / "datasets" / "ant" / "ant_v1.1_libya_isis_subset.jsonl"
+ANT_LIBYA_QUESTIONS = ROOT / "eval" / "datasets" / "ant_libya_questions.jsonl"
 
 
 @dataclass(frozen=True)
