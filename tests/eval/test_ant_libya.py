@@ -29,7 +29,8 @@ def test_every_question_is_asked_in_english_and_in_arabic_with_the_same_gold_dat
 
 @pytest.mark.skipif(not ANT_LIBYA_FILE.is_file(), reason="shared datasets not present")
 def test_each_answer_span_is_a_quote_of_its_article():
-    articles = {r["docno"]: normalize(r["text"]) for r in map(json.loads, ANT_LIBYA_FILE.read_text("utf-8").splitlines())}
+    lines = ANT_LIBYA_FILE.read_text(encoding="utf-8").splitlines()
+    articles = {r["docno"]: normalize(r["text"]) for r in map(json.loads, lines)}
     for q in load_questions(ANT_LIBYA_QUESTIONS):
         if q.answerable:
             (doc,) = q.gold_docs
