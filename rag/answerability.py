@@ -13,8 +13,8 @@ XQuAD's unanswerable questions out refused 0.20 of ARCD's. What the draft alread
                       contain, by sound or gazetteer (`rag/names.py`); 1 when the question names nothing
     passage           the dense cosine of the top retrieved passage: how well the question's topic is met,
                       where `cosine` says how well one sentence is
-    places            share of the question's gazetteer places and organisations that the top passages mention
-                      (`rag/places.py`); not a feature of the model but a factor on its probability
+    places            share of the question's gazetteer places and organisations that the passages the answer
+                      cites mention (`rag/places.py`); not a feature of the model but a factor on its probability
 
 Each language has its own logistic model over its own signals (Arabic questions: cosine, level, lexical,
 lexical_sentence, passage; English questions over Arabic text share no terms with it, so: cosine, level, names,

@@ -4,7 +4,9 @@
 capital, close enough in meaning to pass the answerability model. But no retrieved passage mentions Morocco,
 and a reader can check that: an answer about a country the evidence never names is not an answer. So the
 draft's support is scaled by `places`, the share of the question's gazetteer places and organisations that the
-top passages mention (1 when it names none): one missing place of one is a refusal.
+passages the answer cites mention (1 when it names none): one missing place of one is a refusal. The cited
+passages, not the top five: a passage retrieved for the question's other words ("capital" ~ عاصمة) may name
+Morocco in a list of fighters' countries while the passages the answer would quote do not (session 10).
 
 A question names a place by the gazetteer's noun for it (its first English spelling, or one in capitals:
 "Morocco", "US"), not by its adjective ("German", "Moroccan": an adjective in a question is often absent from

@@ -44,9 +44,10 @@ def _lexical(kb: KnowledgeBase) -> Retriever:
 
 
 def _hybrid(kb: KnowledgeBase) -> Retriever:
+    from rag.lexicon import bundled_lexicon
     from rag.retrieval import HybridRetriever
 
-    return HybridRetriever(kb.store, kb.lexical, names=kb.names)
+    return HybridRetriever(kb.store, kb.lexical, names=kb.names, lexicon=bundled_lexicon())
 
 
 def _extractive(kb: KnowledgeBase) -> Generator:
@@ -56,10 +57,11 @@ def _extractive(kb: KnowledgeBase) -> Generator:
 def _scorer(kb: KnowledgeBase) -> ExtractiveGenerator:
     from rag.answerability import bundled_model
     from rag.generators.extractive import ExtractiveGenerator
+    from rag.lexicon import bundled_lexicon
 
     return ExtractiveGenerator(kb.embedder, store=kb.store, background=kb.background, model=bundled_model(),
                                lexical=lambda: kb.lexical.get(), names=kb.names,
-                               shift=kb.language_shift)
+                               shift=kb.language_shift, lexicon=bundled_lexicon())
 
 
 def _openai(kb: KnowledgeBase) -> Generator:

@@ -15,13 +15,18 @@ issue: R@1 0.75 → 0.21). Here every candidate gets a weighted sum of
                which gives English questions a lexical signal too
     names      for an English question, BM25 of the Arabic terms its names and numbers may be written as
                (`rag.names`: "Warsaw" ~ وارسو, by consonant skeleton)
+    translated for an English question, BM25 of the Arabic terms of its common words, from the news lexicon
+               (`rag.lexicon`: "killed" ~ قتل مقتل قتلى, "prison" ~ سجن سجون): dictionary query translation
 
 Candidates found only lexically get their dense score from the stored vectors, so both lists are
 scored on the same footing. Weights were chosen on ARCD-train (`eval/retrieval_tuning.py --grid`):
 lexical 0.5 lifts Arabic hit@1 from 0.633 to 0.687 while English questions keep their dense ranking;
 feedback did not pay (English hit@1 0.81 → 0.69 at weight 0.15), so it is off by default. The names weight
 was chosen on xquad-ar-en-dev (300 English questions, hit@1 0.810 at 0, 0.817 / 0.823 / 0.827 / 0.827 at
-0.1 / 0.2 / 0.3 / 0.5).
+0.1 / 0.2 / 0.3 / 0.5). The translated weight was chosen on two sets at once, English questions only
+(hit@1 of the gold article; `/tmp` sweeps of session 10, news first): the ANT Libya questions over the seed and
+ANT Libya articles (`eval/datasets/ANT_LIBYA_README.md`, 128) 0.562 at 0, 0.648 / 0.680 / 0.703 / 0.695 at
+0.3 / 0.6 / 1.0 / 1.5; xquad-ar-en-dev (632) 0.777 at 0, 0.793 / 0.793 / 0.783 / 0.720. 0.6 gains on both.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from index.lexical import BM25, LexicalIndex, analyze
 from index.store import SearchStore
 from index.types import Chunk, Hit
 from rag.filters import NO_FILTERS, Filters  # defined there so rag/remote.py need not load retrieval
+from rag.lexicon import Lexicon
 from rag.names import ArchiveNames
 from rag.query import Query
 
@@ -88,6 +94,7 @@ class HybridWeights:
     feedback_terms: int = 12
     sentence_candidates: int = 50
     names: float = 0.3  # English questions' names found in Arabic by sound (chosen on xquad-ar-en-dev)
+    translated: float = 0.6  # English questions' common words in Arabic, from the news lexicon (rag.lexicon)
 
 
 def coverage(bm25: BM25, question: str) -> float:
@@ -114,11 +121,12 @@ def feedback_query(bm25: BM25, chunks: list[Chunk], n_terms: int) -> str:
 
 class HybridRetriever:
     def __init__(self, store: SearchStore, lexical: LexicalIndex, weights: HybridWeights = HybridWeights(),
-                 candidates: int = 30, names: ArchiveNames | None = None) -> None:
+                 candidates: int = 30, names: ArchiveNames | None = None, lexicon: Lexicon | None = None) -> None:
         self.dense = DenseRetriever(store, candidates)
         self.store = store
         self.lexical = lexical
         self.names = names
+        self.lexicon = lexicon
         self.weights = weights
         self.candidates = candidates
 
@@ -140,7 +148,8 @@ class HybridRetriever:
             fb_text = feedback_query(bm25, [h.chunk for h in dense[: w.feedback_docs]], w.feedback_terms)
             feedback = [h for h in bm25.search(fb_text, k) if filters.accepts(h.chunk)]
         named = self._named(query, bm25, k, filters)
-        pool = {h.chunk.chunk_id: h.chunk for h in dense + lexical + feedback + named}
+        translated = self._translated(query, bm25, k, filters)
+        pool = {h.chunk.chunk_id: h.chunk for h in dense + lexical + feedback + named + translated}
         extra = self.store.get_chunks([cid for cid in best_sentence if cid not in pool])
         pool.update({cid: c for cid, c in extra.items() if filters.accepts(c)})
         cos = {h.chunk.chunk_id: h.score for h in dense}
@@ -151,7 +160,8 @@ class HybridRetriever:
         for cid, v in _scale({cid: v for cid, v in best_sentence.items() if cid in pool}).items():
             fused[cid] = fused.get(cid, 0.0) + w.sentence * v
         cov = coverage(bm25, question)
-        for part, weight in ((lexical, w.lexical * cov), (feedback, w.feedback), (named, w.names)):
+        for part, weight in ((lexical, w.lexical * cov), (feedback, w.feedback), (named, w.names),
+                             (translated, w.translated)):
             for cid, v in _scale({h.chunk.chunk_id: h.score for h in part}, floor_zero=True).items():
                 fused[cid] = fused.get(cid, 0.0) + weight * v
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
@@ -163,6 +173,13 @@ class HybridRetriever:
         if self.names is None or self.weights.names <= 0 or query.language != "en":
             return []
         terms = self.names.matcher().query_terms(query.search_text)
+        return [h for h in bm25.search(terms, k) if filters.accepts(h.chunk)] if terms else []
+
+    def _translated(self, query: Query, bm25: BM25, k: int, filters: Filters) -> list[Hit]:
+        """BM25 of the Arabic terms of an English question's common words (`rag.lexicon`; none for Arabic)."""
+        if self.lexicon is None or self.weights.translated <= 0 or query.language != "en":
+            return []
+        terms = self.lexicon.terms(query.search_text)
         return [h for h in bm25.search(terms, k) if filters.accepts(h.chunk)] if terms else []
 
 

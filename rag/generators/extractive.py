@@ -7,7 +7,12 @@ Each sentence of every retrieved passage is scored by
                  sentence vectors come from the store (embedded at ingest), so this costs one query.
                  An English question is compared with Arabic sentences through its vector moved by the
                  language shift (`rag.language_shift`); the draft's signals keep the plain cosine
-    overlap      share of the question's normalised, stemmed terms found in the sentence
+    overlap      share of the question's normalised, stemmed terms found in the sentence (× 0.1); for an
+                 English question, share of its words and names whose Arabic terms the sentence holds
+                 (`rag.lexicon`, `rag.names`; × 0.05). English questions whose answer is in a retrieved
+                 passage: the answer's sentence first, ANT Libya news 0.333 → 0.470, xquad-ar-en-dev
+                 0.651 → 0.675; among the sentences cited, news 0.752 → 0.829, xquad 0.904 → 0.883 (× 0.1:
+                 news first 0.513, xquad cited 0.829)
 
 The passage's rank is deliberately not a feature: measured on the development questions, a rank
 penalty hid the evidence for English questions, which often sits in the fourth or fifth passage.
@@ -17,7 +22,8 @@ The draft's support is the answerability model's probability over the signals th
 model, the best cosine (less the background level for an English question).
 
 The best sentence is always kept; others join while they score within `margin` of it and do not repeat
-a sentence already chosen. Sentences stay in their own language; the lead ("From 2 articles:") is in
+a sentence already chosen (`chosen`). The places a question names are looked for in the passages of those
+sentences (`rag.places`). Sentences stay in their own language; the lead ("From 2 articles:") is in
 the question's language and is written by `rag.pipeline`.
 """
 
@@ -38,6 +44,7 @@ from rag.background import Background
 from rag.generators import Draft, Evidence, Part
 from rag.generators.planted import addresses_a_model
 from rag.language_shift import LanguageShift
+from rag.lexicon import Lexicon
 from rag.names import ArchiveNames, name_coverage, names_of
 from rag.places import place_coverage
 from rag.query import Query
@@ -95,8 +102,9 @@ class ExtractiveGenerator:
     def __init__(self, embedder: Embedder, *, store: SentenceVectors | None = None,
                  background: Background | None = None, model: AnswerabilityModel | None = None,
                  lexical: Callable[[], TermStats] | None = None, names: ArchiveNames | None = None,
-                 shift: LanguageShift | None = None, max_passages: int = 10, max_sentences: int = 4,
-                 margin: float = 0.04, overlap_weight: float = 0.1) -> None:
+                 shift: LanguageShift | None = None, lexicon: Lexicon | None = None, max_passages: int = 10,
+                 max_sentences: int = 4, margin: float = 0.04, overlap_weight: float = 0.1,
+                 translated_weight: float = 0.05) -> None:
         """`model` scores the draft's signals, which need the `background`, the `lexical` index's term
         statistics and the archive's `names`."""
         if model is not None and (background is None or lexical is None or names is None):
@@ -108,10 +116,12 @@ class ExtractiveGenerator:
         self.lexical = lexical
         self.names = names
         self.shift = shift
+        self.lexicon = lexicon
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.margin = margin
         self.overlap_weight = overlap_weight
+        self.translated_weight = translated_weight
 
     def score(self, query: Query, hits: list[Hit]) -> tuple[list[Evidence], float, dict[str, float]]:
         """(candidates best first, the draft's support, the signals it was computed from). Support: the
@@ -122,10 +132,9 @@ class ExtractiveGenerator:
             return [], 0.0, {}
         matrix, vector = self.sentence_matrix(candidates), _selecting_vector(query)
         sims = matrix @ vector
-        terms = set(analyze(query.text))
+        bonus = self._word_bonus(query)
         scored = [
-            Evidence(hit=c.hit, sentence=c.sentence, start=c.start, end=c.end,
-                     score=float(sim) + self.overlap_weight * _overlap(terms, c.sentence))
+            Evidence(hit=c.hit, sentence=c.sentence, start=c.start, end=c.end, score=float(sim) + bonus(c.sentence))
             for c, sim in zip(candidates, self._ranking_cosines(query, candidates, matrix, vector, sims))
         ]
         order = np.argsort([-e.score for e in scored], kind="stable")
@@ -149,9 +158,45 @@ class ExtractiveGenerator:
                   "lexical": term_coverage(stats, terms, passages),
                   "lexical_sentence": term_coverage(stats, terms, [e.sentence for e in ranked[:10]]),
                   "names": 1.0 if names is None else names,
-                  "places": place_coverage(asked, passages),
+                  "places": place_coverage(asked, self._evidence_passages(ranked)),
                   "passage": hits[0].score}  # a hit's score is its dense cosine, whatever ranked it
         return {k: round(v, 4) for k, v in values.items()}
+
+    def chosen(self, ranked: list[Evidence]) -> list[Evidence]:
+        """The sentences the draft cites, best first: the best, then others within `margin` of it that do not
+        repeat one already chosen, at most `max_sentences`."""
+        chosen = ranked[:1]
+        for ev in ranked[1:]:
+            if len(chosen) == self.max_sentences or ev.score < ranked[0].score - self.margin:
+                break
+            if not any(_near_duplicate(ev.sentence, c.sentence) for c in chosen):
+                chosen.append(ev)
+        return chosen
+
+    def _evidence_passages(self, ranked: list[Evidence]) -> list[str]:
+        """The passages (with their titles) the draft cites: where a place the question names must be
+        mentioned. A passage ranked high for other words ("capital") may name Morocco in a list of fighters'
+        countries while no passage the answer would cite does."""
+        chunks = {e.hit.chunk.chunk_id: e.hit.chunk for e in self.chosen(ranked)}
+        return [c.title + "\n" + c.text for c in chunks.values()]
+
+    def _word_bonus(self, query: Query) -> Callable[[str], float]:
+        """Sentence → its bonus for holding the question's words: `overlap_weight` × the share of the question's
+        terms it holds; for an English question (with a lexicon), `translated_weight` × the share of its words
+        and names whose Arabic terms it holds (any one of a word's terms holds it)."""
+        if query.language != "en" or self.lexicon is None:
+            terms = set(analyze(query.text))
+            return lambda sentence: self.overlap_weight * _overlap(terms, sentence)
+        groups = [set(g) for g in self.lexicon.groups(query.text)]
+        if self.names is not None:
+            groups += [set(g) for g in self.names.matcher().query_groups(query.text)]
+        if not groups:
+            return lambda sentence: 0.0
+
+        def held(sentence: str) -> float:
+            terms = set(analyze(sentence))
+            return self.translated_weight * sum(bool(g & terms) for g in groups) / len(groups)
+        return held
 
     def _ranking_cosines(self, query: Query, candidates: list[Evidence], matrix: np.ndarray, vector: np.ndarray,
                          sims: np.ndarray) -> np.ndarray:
@@ -180,12 +225,7 @@ class ExtractiveGenerator:
         ranked, support, signals = self.score(query, hits)
         if not ranked:
             return Draft(parts=(), support=0.0)
-        chosen = [ranked[0]]
-        for ev in ranked[1:]:
-            if len(chosen) == self.max_sentences or ev.score < ranked[0].score - self.margin:
-                break
-            if not any(_near_duplicate(ev.sentence, c.sentence) for c in chosen):
-                chosen.append(ev)
+        chosen = self.chosen(ranked)
         # Read in article order within each article, articles in order of their best sentence.
         doc_rank: dict[str, int] = {}
         for ev in chosen:

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from index.lexical import BM25
-from index.types import Chunk
+from index.lexical import BM25, analyze
+from index.types import Chunk, Hit
 from rag.answerability import (
     MODEL_FILE,
     AnswerabilityModel,
@@ -16,6 +16,7 @@ from rag.answerability import (
 )
 from rag.background import Background
 from rag.generators.extractive import ExtractiveGenerator
+from rag.lexicon import Lexicon
 from rag.names import ArchiveNames
 from tests.fakes import HashEmbedder, make_query
 from tests.rag.conftest import make_kb
@@ -113,3 +114,19 @@ def test_a_follow_ups_terms_are_those_of_the_conversations_question_too(tmp_path
     hits = kb.retriever("hybrid").retrieve(query, 5)
     alone = gen.generate(make_query("وماذا عنها؟", emb), hits).signals["lexical"]
     assert gen.generate(query, hits).signals["lexical"] > max(alone, 0.3)  # the hall is named only before it
+
+
+def test_a_place_only_a_passage_the_answer_does_not_cite_mentions_gives_no_support(tmp_path):
+    from tests.rag.test_lexicon import FlatEmbedder, _hit
+
+    emb = FlatEmbedder()
+    cited = _hit(["عاصمة البلاد تشهد اجتماعا للحكومة اليوم في القصر"])
+    elsewhere = Hit(Chunk("c9", "d9", "وصل مقاتلون من مالي والمغرب وموريتانيا إلى المدينة", 0, 50, 0), 0.8)
+    gen = ExtractiveGenerator(emb, background=Background(emb), model=bundled_model(),
+                              lexical=lambda: BM25([cited.chunk, elsewhere.chunk]),
+                              names=ArchiveNames(lambda: BM25([cited.chunk, elsewhere.chunk])),
+                              lexicon=Lexicon({"capital": tuple(analyze("عاصمة"))}), margin=0.0)
+    query = make_query("What is the capital of Morocco?", emb)
+    draft = gen.generate(query, [cited, elsewhere])
+    assert [p.text for p in draft.parts] == [cited.chunk.text.strip()]  # the capital sentence alone is cited
+    assert draft.signals["places"] == 0.0 and draft.support == 0.0  # Morocco is only in the passage not cited
