@@ -193,8 +193,8 @@ class NameMatcher:
                  min_ratio: float = 0.85) -> None:
         self.per_name = per_name
         self.min_ratio = min_ratio
-        self._exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self._by_first: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        self._exact: dict[str, list[tuple[str, str]]] = defaultdict(list)  # skeleton → (word as written, term)
+        self._by_first: dict[str, set[str]] = defaultdict(set)  # first consonant → skeletons
         self._numbers: set[str] = set()
         vocabulary = set(vocabulary)
         self._numbers = {t for t in vocabulary if t.isdigit()}
@@ -203,7 +203,7 @@ class NameMatcher:
                 for key in {word_key(written), word_key(term)}:  # a first و may be "and" (stemmed off) or the name's
                     if len(key) >= 3:
                         self._exact[key].append((written, term))
-                        self._by_first[key[0]].append((key, written, term))
+                        self._by_first[key[0]].add(key)
 
     def forms(self, name: str) -> list[tuple[str, ...]]:
         """The ways `name` may be written in the archive, each as analysed terms: a gazetteer name's Arabic
@@ -232,11 +232,11 @@ class NameMatcher:
         for key in keys:
             candidates = [(1.0, w, t) for w, t in self._exact.get(key, ())]
             if len(key) >= 4:
-                for other, w, t in self._by_first.get(key[0], ()):
+                for other in self._by_first.get(key[0], ()):
                     if other != key and abs(len(other) - len(key)) <= 1:
                         ratio = SequenceMatcher(None, other, key).ratio()
                         if ratio >= self.min_ratio:
-                            candidates.append((ratio, w, t))
+                            candidates += [(ratio, w, t) for w, t in self._exact[other]]
             for ratio, written, term in candidates:
                 score = (ratio, _letter_likeness(name, written))
                 found[term] = max(found.get(term, score), score)
@@ -281,8 +281,10 @@ class Vocabulary(Protocol):
 
 
 class ArchiveNames:
-    """A `NameMatcher` over the lexical index's current vocabulary, rebuilt when the index changes (about a
-    second per 100k terms, on the next English question after an ingest)."""
+    """A `NameMatcher` over the lexical index's current vocabulary and words, rebuilt when the index changes, on
+    the next English question after an ingest: every chunk's words are read again (0.6 s for the 1,267 chunks
+    of the seed and ANT Libya articles on a busy 2-core machine, against 0.16 s for the indexed terms alone;
+    about linear in the chunks)."""
 
     def __init__(self, lexical: Callable[[], Vocabulary]) -> None:
         self.lexical = lexical
