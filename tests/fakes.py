@@ -49,6 +49,28 @@ class HashEmbedder:
         return [len(t.split()) for t in texts]
 
 
+class FlatEmbedder(HashEmbedder):
+    """Every text the same vector: cosines tie, so only what else scores a sentence orders it."""
+
+    def embed(self, texts, kind="passage"):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+
+def sentences_hit(sentences: list[str], score: float = 0.9):  # -> index.types.Hit
+    """One retrieved chunk holding `sentences`, their spans recorded as ingest records them."""
+    from index.types import Chunk, Hit
+
+    text, spans, at = "", [], 0
+    for s in sentences:
+        spans.append((at, at + len(s), at, at + len(s)))
+        text += s + " "
+        at = len(text)
+    return Hit(chunk=Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), position=0,
+                           sentences=tuple(spans)), score=score)
+
+
 def make_query(text: str, embedder=None):  # -> rag.query.Query
     """The `Query` `answer()` would build for `text` (no history), embedded by `embedder` (default: hash)."""
     from rag.query import build_query

@@ -18,7 +18,7 @@ from rag.background import Background
 from rag.generators.extractive import ExtractiveGenerator
 from rag.lexicon import Lexicon
 from rag.names import ArchiveNames
-from tests.fakes import HashEmbedder, make_query
+from tests.fakes import FlatEmbedder, HashEmbedder, make_query, sentences_hit
 from tests.rag.conftest import make_kb
 
 
@@ -117,10 +117,8 @@ def test_a_follow_ups_terms_are_those_of_the_conversations_question_too(tmp_path
 
 
 def test_a_place_only_a_passage_the_answer_does_not_cite_mentions_gives_no_support(tmp_path):
-    from tests.rag.test_lexicon import FlatEmbedder, _hit
-
     emb = FlatEmbedder()
-    cited = _hit(["عاصمة البلاد تشهد اجتماعا للحكومة اليوم في القصر"])
+    cited = sentences_hit(["عاصمة البلاد تشهد اجتماعا للحكومة اليوم في القصر"])
     elsewhere = Hit(Chunk("c9", "d9", "وصل مقاتلون من مالي والمغرب وموريتانيا إلى المدينة", 0, 50, 0), 0.8)
     gen = ExtractiveGenerator(emb, background=Background(emb), model=bundled_model(),
                               lexical=lambda: BM25([cited.chunk, elsewhere.chunk]),

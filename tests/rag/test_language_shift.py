@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from index.arabic import language_of
-from index.types import Chunk, Hit
 from rag.generators.extractive import ExtractiveGenerator
 from rag.language_shift import PAIRS_FILE, LanguageShift, question_pairs
-from tests.fakes import HashEmbedder, make_query
+from tests.fakes import HashEmbedder, make_query, sentences_hit
 
 PAIRS = "# provenance\nWhere did the fighters go?\tإلى أين ذهب المقاتلون؟\nHow far is Sirte?\tكم تبعد سرت؟\n"
 
@@ -48,20 +47,11 @@ def test_the_shift_is_computed_once_then_read_from_the_cache(pairs, tmp_path):
     assert first.texts_embedded == 4 and later.texts_embedded == 0
 
 
-def _hit(sentences: list[str]) -> Hit:
-    text, spans, at = "", [], 0
-    for s in sentences:
-        spans.append((at, at + len(s), at, at + len(s)))
-        text += s + " "
-        at = len(text)
-    return Hit(chunk=Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), position=0,
-                           sentences=tuple(spans)), score=0.9)
-
 
 def test_english_questions_rank_arabic_sentences_through_the_shift_and_report_the_plain_cosine(pairs):
     emb = HashEmbedder()
     # the plain vector prefers the sentence sharing the English word; the shifted one the sentence like the twin
-    hits = [_hit(["قال مسؤول عن fighters إن المدينة هادئة اليوم.", "ذهب المقاتلون إلى الصحراء بعد المعركة."])]
+    hits = [sentences_hit(["قال مسؤول عن fighters إن المدينة هادئة اليوم.", "ذهب المقاتلون إلى الصحراء بعد المعركة."])]
     query = make_query("Where did the fighters go?", emb)
     plain_ranked, plain_support, _ = ExtractiveGenerator(emb).score(query, hits)
     ranked, support, signals = ExtractiveGenerator(emb, shift=LanguageShift(emb, path=pairs)).score(query, hits)
@@ -72,7 +62,7 @@ def test_english_questions_rank_arabic_sentences_through_the_shift_and_report_th
 
 def test_an_arabic_question_is_ranked_as_without_a_shift(pairs):
     emb = HashEmbedder()
-    hits = [_hit(["قالت الحكومة إن المدينة هادئة اليوم.", "ذهب المقاتلون إلى الصحراء بعد المعركة."])]
+    hits = [sentences_hit(["قالت الحكومة إن المدينة هادئة اليوم.", "ذهب المقاتلون إلى الصحراء بعد المعركة."])]
     query = make_query("هل المدينة هادئة؟", emb)
     with_shift = ExtractiveGenerator(emb, shift=LanguageShift(emb, path=pairs)).score(query, hits)[0]
     assert [e.score for e in with_shift] == [e.score for e in ExtractiveGenerator(emb).score(query, hits)[0]]

@@ -4,14 +4,11 @@ channel, English questions only) and in choosing an English question's sentences
 
 from pathlib import Path
 
-import numpy as np
-
 from index.lexical import analyze
-from index.types import Chunk, Hit
 from rag.generators.extractive import ExtractiveGenerator
 from rag.lexicon import Lexicon, bundled_lexicon, read_lexicon
 from rag.retrieval import HybridRetriever, HybridWeights
-from tests.fakes import HashEmbedder, make_query
+from tests.fakes import FlatEmbedder, make_query, sentences_hit
 from tests.rag.conftest import make_kb
 
 LEXICON = ("# comment\nkill|killed\tقتل|مقتل|قتلى\nprison|jail\tسجن|سجون\nair strike|airstrike\tغارة جوية|غارات\n"
@@ -65,27 +62,11 @@ def test_the_translated_channel_lifts_the_passage_holding_the_words_for_an_engli
     assert [h.chunk.chunk_id for h in still] == [h.chunk.chunk_id for h in off]  # Arabic: left alone
 
 
-def _hit(sentences: list[str]) -> Hit:
-    text, spans, at = "", [], 0
-    for s in sentences:
-        spans.append((at, at + len(s), at, at + len(s)))
-        text += s + " "
-        at = len(text)
-    return Hit(chunk=Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), position=0,
-                           sentences=tuple(spans)), score=0.9)
-
-
-class FlatEmbedder(HashEmbedder):
-    """Every text the same vector: the cosine ties, so only the word bonus orders the sentences."""
-
-    def embed(self, texts, kind="passage"):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        out[:, 0] = 1.0
-        return out
 
 
 def test_an_english_questions_sentence_holding_its_translated_words_is_chosen_first(tmp_path):
-    hit = _hit(["وقال المسؤول إن المدينة تبعد 450 كيلومترا عن العاصمة", "ولا يزال مقاتلو التنظيم يتحركون جنوب المدينة"])
+    hit = sentences_hit(["وقال المسؤول إن المدينة تبعد 450 كيلومترا عن العاصمة",
+                         "ولا يزال مقاتلو التنظيم يتحركون جنوب المدينة"])
     emb = FlatEmbedder()
     query = make_query("Where do the fighters move?", emb)
     plain = ExtractiveGenerator(emb).score(query, [hit])[0]
