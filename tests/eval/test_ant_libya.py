@@ -10,6 +10,7 @@ import pytest
 from eval.command import _questions, arguments
 from eval.datasets import ANT_LIBYA_FILE, ANT_LIBYA_QUESTIONS, load_questions
 from index.arabic import normalize
+from index.errors import InputError
 from index.loading import FieldMap
 from rag.settings import Settings
 
@@ -37,10 +38,16 @@ def test_each_answer_span_is_a_quote_of_its_article():
             assert any(normalize(span) in articles[doc] for span in q.evidence_any), q.id
 
 
-def test_the_dataset_indexes_the_seed_articles_and_the_ant_libya_articles(tmp_path):
+def test_the_dataset_indexes_the_seed_articles_and_the_ant_libya_articles(tmp_path, monkeypatch):
     parser = argparse.ArgumentParser()
     arguments(parser)
+    args = parser.parse_args(["--dataset", "ant-libya"])
     settings = Settings(index_dir=tmp_path / "index", articles_dir=tmp_path / "articles")
-    questions, passages, fields, name = _questions(parser.parse_args(["--dataset", "ant-libya"]), settings)
+    monkeypatch.setattr("eval.command.ANT_LIBYA_FILE", tmp_path / "missing.jsonl")
+    with pytest.raises(InputError, match="the ANT Libya articles are not at"):
+        _questions(args, settings)
+    (ant := tmp_path / "ant.jsonl").write_text("", encoding="utf-8")
+    monkeypatch.setattr("eval.command.ANT_LIBYA_FILE", ant)
+    questions, passages, fields, name = _questions(args, settings)
     assert name == "ant-libya" and len(questions) == 284
-    assert passages == [tmp_path / "articles", ANT_LIBYA_FILE] and fields == FieldMap.parse("ant")
+    assert passages == [tmp_path / "articles", ant] and fields == FieldMap.parse("ant")
