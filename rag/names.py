@@ -36,8 +36,8 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
-from index.arabic import ARABIC_LETTER, light_stem, tokens
-from index.bm25 import STOPWORDS, analyze, indexed_text
+from index.arabic import ARABIC_LETTER, tokens
+from index.bm25 import analyze, indexed_text
 from index.types import Chunk
 from rag.skeleton import consonant_skeleton
 
@@ -72,7 +72,7 @@ _LATIN_LIKE = {"ا": "a", "أ": "a", "إ": "i", "آ": "a", "ب": "b", "ت": "t",
 
 def word_key(word: str) -> str:
     """An Arabic word's skeleton for matching names (doubled letters once)."""
-    return consonant_skeleton(re.sub(r"(.)\1+", r"\1", word))
+    return consonant_skeleton(_collapse(word))
 
 
 def name_keys(name: str) -> tuple[str, ...]:
@@ -83,7 +83,7 @@ def name_keys(name: str) -> tuple[str, ...]:
     >>> name_keys("Kasserine"), name_keys("Ben Guerdane"[4:]), name_keys("Sfax")
     (('ksrn',), ('jrdn', 'krdn'), ('sfks',))
     """
-    w = re.sub(r"(.)\1+", r"\1", name.lower()).replace("x", "ks")
+    w = _collapse(name.lower()).replace("x", "ks")
     keys = [consonant_skeleton(w)]
     if re.search(r"g(?!h)", w):
         keys.append(consonant_skeleton(re.sub(r"g(?!h)", "q", w)))
@@ -102,8 +102,8 @@ def archive_words(chunks: Iterable[Chunk]) -> dict[str, str]:
     out: dict[str, str] = {}
     for chunk in chunks:
         for token in tokens(indexed_text(chunk)):
-            if token not in out and token not in STOPWORDS and len(token) > 1:
-                out[token] = light_stem(token)
+            if token not in out:
+                out.update((token, term) for term in analyze(token))  # none for a stopword or one letter
     return out
 
 
@@ -195,7 +195,6 @@ class NameMatcher:
         self.min_ratio = min_ratio
         self._exact: dict[str, list[tuple[str, str]]] = defaultdict(list)  # skeleton → (word as written, term)
         self._by_first: dict[str, set[str]] = defaultdict(set)  # first consonant → skeletons
-        self._numbers: set[str] = set()
         vocabulary = set(vocabulary)
         self._numbers = {t for t in vocabulary if t.isdigit()}
         for written, term in (words.items() if words is not None else ((t, t) for t in vocabulary)):
