@@ -12,7 +12,8 @@ Each sentence of every retrieved passage is scored by
                  (`rag.lexicon`, `rag.names`; × 0.05). English questions whose answer is in a retrieved
                  passage: the answer's sentence first, ANT Libya news 0.333 → 0.470, xquad-ar-en-dev
                  0.651 → 0.675; among the sentences cited, news 0.752 → 0.829, xquad 0.904 → 0.883 (× 0.1:
-                 news first 0.513, xquad cited 0.829)
+                 news first 0.513, xquad cited 0.829). With the general lexicon (session 11): xquad first
+                 0.704, cited 0.902; news 0.466 and 0.831
 
 The passage's rank is deliberately not a feature: measured on the development questions, a rank
 penalty hid the evidence for English questions, which often sits in the fourth or fifth passage.

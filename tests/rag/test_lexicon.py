@@ -6,7 +6,7 @@ from pathlib import Path
 
 from index.lexical import analyze
 from rag.generators.extractive import ExtractiveGenerator
-from rag.lexicon import Lexicon, bundled_lexicon, read_lexicon
+from rag.lexicon import GENERAL_FILE, LEXICON_FILE, Lexicon, bundled_lexicon, read_lexicon
 from rag.retrieval import HybridRetriever, HybridWeights
 from tests.fakes import FlatEmbedder, make_query, sentences_hit
 from tests.rag.conftest import make_kb
@@ -46,6 +46,28 @@ def test_the_bundled_lexicon_knows_common_news_words():
     assert len(lex.entries) > 1000
     for word, arabic in (("killed", "قتل"), ("border", "حدود"), ("migrants", "مهاجر"), ("ransom", "فدية")):
         assert set(analyze(arabic)) & set(lex.lookup(word)), word
+
+
+def test_the_bundled_lexicon_knows_encyclopedic_words_too():
+    lex = bundled_lexicon()
+    for word, arabic in (("century", "قرن"), ("invented", "اخترع"), ("quarterback", "ظهير"), ("river", "نهر"),
+                         ("photosynthesis", "ضوئي"), ("reigned", "حكم"), ("alumni", "خريج")):
+        assert set(analyze(arabic)) & set(lex.lookup(word)), word
+
+
+def test_the_general_lexicon_repeats_no_news_key_and_every_line_has_arabic_forms():
+    def keys(path: Path) -> list[str]:
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                english, arabic = line.split("\t")  # exactly one tab
+                assert all(form.strip() and not any("a" <= ch.lower() <= "z" for ch in form)
+                           for form in arabic.split("|")), line
+                out += english.split("|")
+        return out
+    news, general = keys(LEXICON_FILE), keys(GENERAL_FILE)
+    assert len(general) == len(set(general)) > 5000
+    assert not set(news) & set(general)  # the news lexicon's sense of a word is the one searched
 
 
 def test_the_translated_channel_lifts_the_passage_holding_the_words_for_an_english_question(tmp_path):
