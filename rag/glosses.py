@@ -23,7 +23,7 @@ that follow no place noun, and Arabic questions (their askers read the quote).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal, Protocol, cast
@@ -393,15 +393,33 @@ def items(sentence: str, romanizer: Romanizer) -> list[Item]:
     return sorted(found, key=lambda it: it.start)
 
 
-def gloss(question: str, sentence: str, romanizer: Romanizer, max_items: int = 3) -> list[Item]:
+def gloss(question: str, sentence: str, romanizer: Romanizer, max_items: int = 3,
+          near: Collection[str] = ()) -> list[Item]:
     """The items of `sentence` of the kinds `question` asks for (any other question: its places, people and
     organisations), at most `max_items`, each English rendering once; numbers in the unit the question names
-    ("How many years …") first."""
+    ("How many years …") first, then the items nearest the question's own words in the sentence (`near`: the
+    analysed Arabic terms they may be written as, from `rag.lexicon` and `rag.names`; «308 نقطة» before «24»
+    for "How many points …?"), else in the sentence's order."""
     kinds = asked_kinds(question) or ("place", "person", "name")
     asked = set(re.findall(r"[a-z%]+", question.lower()))
     chosen: dict[str, Item] = {}
     for it in items(sentence, romanizer):
         if it.kind in kinds and it.english.lower() not in question.lower():
             chosen.setdefault(it.english, it)
-    ranked = sorted(chosen.values(), key=lambda it: it.kind == "number" and not asked & set(it.english.split()))
+    closeness = _closeness(words_of(sentence), near)
+    ranked = sorted(chosen.values(), key=lambda it: (it.kind == "number" and not asked & set(it.english.split()),
+                                                     -closeness(it)))
     return ranked[:max_items]
+
+
+def _closeness(words: Sequence[Word], near: Collection[str]) -> Callable[[Item], float]:
+    """Item → the sum over the sentence's words that are among `near` of 1 / (1 + their distance in words)."""
+    anchors = [j for j, w in enumerate(words) if w.term and w.term in near]
+
+    def score(item: Item) -> float:
+        inside = [j for j, w in enumerate(words) if item.start < w.end and w.start < item.end]
+        if not inside:
+            return 0.0
+        first, last = inside[0], inside[-1]
+        return sum(1.0 / (1 + max(first - j, j - last, 0)) for j in anchors)
+    return score

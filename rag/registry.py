@@ -94,20 +94,22 @@ def _grounded(kb: KnowledgeBase) -> Writer:
     from rag.generators.grounded import GroundedWriter
     from rag.generators.phrases import PhraseWriter
     from rag.gguf import resolve_model
+    from rag.lexicon import bundled_lexicon
     from rag.local_llm import LocalLLM
     from rag.romanizer import NameRomanizer
 
     s = kb.settings
     llm = LocalLLM(resolve_model(s.llm_model, s.model_dir), n_threads=s.llm_threads)
-    glosses = GlossWriter(NameRomanizer()) if s.glosses else None
+    glosses = GlossWriter(NameRomanizer(), lexicon=bundled_lexicon(), names=kb.names) if s.glosses else None
     return PhraseWriter(llm, GroundedWriter(llm, kb.embedder), glosses=glosses)
 
 
 def _glosses(kb: KnowledgeBase) -> Writer:
     from rag.generators.glosses import GlossWriter
+    from rag.lexicon import bundled_lexicon
     from rag.romanizer import NameRomanizer
 
-    return GlossWriter(NameRomanizer())
+    return GlossWriter(NameRomanizer(), lexicon=bundled_lexicon(), names=kb.names)
 
 
 RETRIEVERS.register("dense", _dense)

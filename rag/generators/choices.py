@@ -34,8 +34,9 @@ def candidates(query: Query, parts: Sequence[Part], glosses: GlossWriter, *, max
     """The glosses of the best `max_parts` Arabic parts, best evidence first, each English rendering once."""
     ranked = sorted((p for p in parts if language_of(p.text) == "ar"), key=lambda p: -p.evidence[0].score)
     out: dict[str, tuple[Item, Part]] = {}
+    near = glosses.near(query.text)
     for part in ranked[:max_parts]:
-        for item in gloss(query.text, part.evidence[0].sentence, glosses.romanizer, per_part):
+        for item in gloss(query.text, part.evidence[0].sentence, glosses.romanizer, per_part, near):
             out.setdefault(item.english, (item, part))
     return list(out.values())
 

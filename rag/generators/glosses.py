@@ -5,6 +5,10 @@ the question asks for and renders them in English ("Bani Walid, Zliten, west of 
 part's text and its `Phrase`, so the CLI and the UI show the full quote beside it and the citation carries the
 Arabic words it renders (`span_text`, offsets). Glossed parts come first, best evidence first; evidence with
 nothing to gloss stays a quote. Arabic questions, and English evidence, are passed through as drafted.
+Within a gloss, the items nearest the words of the question (as `rag.lexicon` and `rag.names` write them in
+Arabic) come first: "How many points …?" gets «308 نقطة» before the other numbers of the sentence. On
+xquad-ar-en-dev's English questions, phrase F1 of "how many" questions 0.322 → 0.342 (all questions 0.122 →
+0.125; `/tmp` script of session 11).
 
 What it leaves out: the gloss names what the quote states; it does not claim that this answers the question
 (the quote beside it is the answer), and nothing is translated.
@@ -17,13 +21,27 @@ from collections.abc import Callable, Iterator, Sequence
 from index.arabic import language_of
 from rag.generators import Evidence, Part, Phrase
 from rag.glosses import Item, Romanizer, gloss
+from rag.lexicon import Lexicon
+from rag.names import ArchiveNames
 from rag.query import Query
 
 
 class GlossWriter:
-    def __init__(self, romanizer: Romanizer, *, max_items: int = 3) -> None:
+    def __init__(self, romanizer: Romanizer, *, max_items: int = 3, lexicon: Lexicon | None = None,
+                 names: ArchiveNames | None = None) -> None:
+        """`lexicon` and `names` give the Arabic words an English question's words may be written as: the items
+        nearest them in a sentence come first."""
         self.romanizer = romanizer
         self.max_items = max_items
+        self.lexicon = lexicon
+        self.names = names
+
+    def near(self, question: str) -> frozenset[str]:
+        """The analysed Arabic terms of the question's common words and names."""
+        terms = set(self.lexicon.terms(question)) if self.lexicon is not None else set()
+        if self.names is not None:
+            terms.update(t for group in self.names.matcher().query_groups(question) for t in group)
+        return frozenset(terms)
 
     def warm_up(self) -> None:
         self.romanizer.warm_up()
@@ -52,7 +70,7 @@ class GlossWriter:
         evidence = part.evidence[0]
         if language_of(part.text) != "ar":
             return None
-        found = gloss(query.text, evidence.sentence, self.romanizer, self.max_items)
+        found = gloss(query.text, evidence.sentence, self.romanizer, self.max_items, self.near(query.text))
         if not found:
             return None
         phrase = glossed_phrase(found, evidence)

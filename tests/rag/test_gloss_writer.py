@@ -1,8 +1,10 @@
 """rag.generators.glosses: the extractive tier heads an English question's Arabic quotes with English glosses."""
 
+from index.lexical import analyze
 from index.types import Chunk, Hit
 from rag.generators import Evidence, Part
 from rag.generators.glosses import GlossWriter
+from rag.lexicon import Lexicon
 from tests.fakes import TableRomanizer, make_query
 from tests.rag.conftest import make_kb
 
@@ -53,3 +55,12 @@ def test_glosses_can_be_turned_off(tmp_path):
     kb = make_kb(tmp_path, glosses=False)
     result = kb.ask("Where did ISIS fighters go after they left Sirte?")
     assert kb.writer() is None and not any(c.phrase for c in result.citations)
+
+
+def test_the_question_words_in_the_lexicon_put_the_number_beside_them_first():
+    sentence = "سجل الفريق 24 هدفا في الموسم ولم يتخل دفاعه إلا عن 308 نقطة"
+    question = make_query("How many points did the defence give up?")
+    assert next(GlossWriter(TableRomanizer()).write(question, [part(sentence, start=0)])).text == "24, 308"
+    lexicon = Lexicon({"points": tuple(analyze("نقطة نقاط"))})
+    assert next(GlossWriter(TableRomanizer(), lexicon=lexicon).write(question, [part(sentence, start=0)])).text \
+        == "308, 24"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from index.lexical import analyze
 from rag.glosses import asked_kinds, gloss, items
 from tests.fakes import TableRomanizer
 
@@ -90,6 +91,14 @@ def test_a_time_on_the_clock_is_a_date():
 def test_numbers_in_the_unit_the_question_names_come_first():
     assert rendered("How many years did it last?", "قتل 40 شخصا خلال 3 سنوات") == [("3 years", "3 سنوات"),
                                                                                 ("40 people", "40 شخصا")]
+
+
+def test_numbers_nearest_the_questions_own_words_come_next_else_the_sentence_order():
+    sentence = "سجل الفريق 24 هدفا في الموسم ولم يتخل دفاعه إلا عن 308 نقطة"
+    question = "How many points did the defence give up?"
+    assert [it.english for it in gloss(question, sentence, NAMES)] == ["24", "308"]
+    near = frozenset(analyze("نقطة نقاط دفاع"))  # what "points" and "defence" may be written as
+    assert [it.english for it in gloss(question, sentence, NAMES, near=near)] == ["308", "24"]
 
 
 def test_a_year_is_a_date_not_a_count():
