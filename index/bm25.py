@@ -194,7 +194,31 @@ class BM25:
 
     def search(self, query: str | Sequence[str], top_k: int, allowed: set[str] | None = None) -> list[Hit]:
         """The best `top_k` chunks for `query`: a text, or terms already analysed (`analyze`)."""
-        scores = self._all_scores(query)
+        return self._ranked(self._all_scores(query), top_k, allowed)
+
+    def search_groups(self, groups: Sequence[Sequence[str]], top_k: int) -> list[Hit]:
+        """The best `top_k` chunks for a structured query: each group the analysed terms that stand for one word
+        (its translations), scored as one term whose count in a chunk is the sum of theirs and whose document
+        frequency is the chunks holding any of them (Pirkola 1998). A word with twelve Arabic forms weighs as one
+        word, not as twelve."""
+        scores = np.zeros(len(self._ids), dtype=np.float64)
+        n, k1, b = max(self.n, 1), self.k1, self.b
+        lengths = np.concatenate([p.segment.lengths for p in self.parts]) if self.parts else np.zeros(0)
+        for group in groups:
+            tf = np.zeros(len(self._ids), dtype=np.float64)
+            for term in dict.fromkeys(group):
+                for part, offset in zip(self.parts, self._offsets):
+                    cols, counts = part.segment.postings(term)
+                    tf[offset + cols] += counts
+            held = (tf > 0) & self._live
+            df = int(held.sum())
+            if df:
+                idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+                scores[held] += idf * tf[held] * (k1 + 1) / (
+                    tf[held] + k1 * (1 - b + b * lengths[held] / self._avgdl))
+        return self._ranked(scores, top_k)
+
+    def _ranked(self, scores: np.ndarray, top_k: int, allowed: set[str] | None = None) -> list[Hit]:
         order = np.argsort(-scores, kind="stable")
         by_id = self._by_id
         hits: list[Hit] = []

@@ -10,10 +10,10 @@ the Mashriq's), written for this project from common knowledge by a session that
 (history, religion, law; sciences, medicine, technology; geography, architecture, arts; sport, business,
 education; "century", "invented", "largest"), written the same way by four sessions that saw no question set;
 it repeats no key of the news lexicon.
-`Lexicon.terms` turns a question into the analysed Arabic terms of its words (`index.bm25.analyze`), for a BM25
-query: the `translated` channel of hybrid retrieval, as in dictionary-based cross-language retrieval (Ballesteros
-& Croft 1997), each word's translations together. `Lexicon.groups` keeps them per word, for the share of an
-English question's words a sentence holds (`rag.generators.extractive`).
+`Lexicon.groups` turns a question into the analysed Arabic terms of each of its words (`index.bm25.analyze`):
+a structured BM25 query, each word's translations one term (Pirkola 1998; `BM25.search_groups`), the
+`translated` channel of hybrid retrieval, as in dictionary-based cross-language retrieval; and the share of an
+English question's words a sentence holds (`rag.generators.extractive`). `Lexicon.terms` lists them all once.
 
     "Where did ISIS move after Sirte?" → تحرك يتحرك تتحرك ... انتقل ينتقل تنتقل (Sirte is `rag.names`' business)
 

@@ -255,3 +255,18 @@ def test_a_search_by_analysed_terms_scores_as_the_text_they_come_from():
     by_terms = bm.search(analyze("المقاتلين في الصحراء"), 2)
     assert [(h.chunk.chunk_id, h.score) for h in by_text] == [(h.chunk.chunk_id, h.score) for h in by_terms]
     assert bm.vocabulary() >= {"صحراء", "نيويورك"}
+
+
+def test_a_structured_query_counts_a_words_translations_as_one_term():
+    from index.lexical import analyze
+    from index.types import Chunk
+
+    texts = ["قتل ومقتل ومصرع في الهجوم على المدينة", "قتل في السجن", "اجتماع في نيويورك", "طقس مشمس في تونس"]
+    bm = BM25([Chunk(f"c{i}", f"d{i}", t, 0, len(t), i) for i, t in enumerate(texts)])
+    kill, prison = analyze("قتل مقتل مصرع"), analyze("سجن")
+    flat = bm.search(kill + prison, 4)
+    assert flat[0].chunk.chunk_id == "c0"  # three forms of "killed" outweigh "killed" and "prison"
+    structured = bm.search_groups([kill, prison], 4)
+    assert [h.chunk.chunk_id for h in structured] == ["c1", "c0"]  # both words first; nothing for the others
+    assert bm.search_groups([prison], 4)[0].score == pytest.approx(bm.search(prison, 4)[0].score)  # plain BM25
+    assert bm.search_groups([analyze("صحراء")], 4) == []
