@@ -200,7 +200,7 @@ class BM25:
         """The best `top_k` chunks for a structured query: each group the analysed terms that stand for one word
         (its translations), scored as one term whose count in a chunk is the sum of theirs and whose document
         frequency is the chunks holding any of them (Pirkola 1998). A word with twelve Arabic forms weighs as one
-        word, not as twelve."""
+        word, not as twelve. A group given twice counts twice (the caller removes repeats)."""
         scores = np.zeros(len(self._ids), dtype=np.float64)
         n, k1, b = max(self.n, 1), self.k1, self.b
         lengths = np.concatenate([p.segment.lengths for p in self.parts]) if self.parts else np.zeros(0)

@@ -413,7 +413,9 @@ def gloss(question: str, sentence: str, romanizer: Romanizer, max_items: int = 3
 
 
 def _closeness(words: Sequence[Word], near: Collection[str]) -> Callable[[Item], float]:
-    """Item → the sum over the sentence's words that are among `near` of 1 / (1 + their distance in words)."""
+    """Item → the sum over the sentence's words outside it that are among `near` of 1 / their distance in words
+    (1 next to it). Its own words do not count: a name the question asks about, spelled otherwise in the
+    gloss ("Hafter", «حفتر»), must not come first for being itself."""
     anchors = [j for j, w in enumerate(words) if w.term and w.term in near]
 
     def score(item: Item) -> float:
@@ -421,5 +423,5 @@ def _closeness(words: Sequence[Word], near: Collection[str]) -> Callable[[Item],
         if not inside:
             return 0.0
         first, last = inside[0], inside[-1]
-        return sum(1.0 / (1 + max(first - j, j - last, 0)) for j in anchors)
+        return sum(1.0 / max(first - j, j - last) for j in anchors if not first <= j <= last)
     return score

@@ -93,5 +93,5 @@ class Lexicon:
         return out
 
     def terms(self, question: str) -> list[str]:
-        """All the Arabic terms of the question's known words, once each: a BM25 query."""
+        """All the Arabic terms of the question's known words, once each (what a gloss looks for near its items)."""
         return list(dict.fromkeys(t for group in self.groups(question) for t in group))

@@ -186,7 +186,7 @@ class HybridRetriever:
         word's translations one term of a structured query (`BM25.search_groups`)."""
         if self.lexicon is None or self.weights.translated <= 0 or query.language != "en":
             return []
-        groups = self.lexicon.groups(query.search_text)
+        groups = list(dict.fromkeys(self.lexicon.groups(query.search_text)))  # a repeated word counts once
         return [h for h in bm25.search_groups(groups, k) if filters.accepts(h.chunk)] if groups else []
 
 

@@ -109,7 +109,8 @@ class PhraseWriter:
         glosses = self.glosses
         if glosses is not None and (chosen := choose(self.chat, query, parts, glosses)) is not None:
             yield chosen  # the model picked the answer among the glosses: the other parts are glossed
-            yield from (glosses.glossed(query, p) or p for p in parts if p.evidence != chosen.evidence)
+            near = glosses.near(query.text)
+            yield from (glosses.glossed(query, p, near) or p for p in parts if p.evidence != chosen.evidence)
             return
         quoted: dict[int, Part] = {}  # by the part's place in the draft
         asked, kept = 0, 0
@@ -129,8 +130,9 @@ class PhraseWriter:
             else:
                 kept += 1
                 yield Part(text=phrase.text, evidence=part.evidence, check=check, phrase=phrase)
+        known = self.glosses.near(query.text) if self.glosses is not None and quoted else None
         for i in sorted(quoted):
-            glossed = self.glosses.glossed(query, quoted[i]) if self.glosses is not None else None
+            glossed = self.glosses.glossed(query, quoted[i], known) if self.glosses is not None else None
             yield glossed or quoted[i]
 
     def _ask(self, question: str, sentence: str) -> str:

@@ -270,3 +270,17 @@ def test_a_structured_query_counts_a_words_translations_as_one_term():
     assert [h.chunk.chunk_id for h in structured] == ["c1", "c0"]  # both words first; nothing for the others
     assert bm.search_groups([prison], 4)[0].score == pytest.approx(bm.search(prison, 4)[0].score)  # plain BM25
     assert bm.search_groups([analyze("صحراء")], 4) == []
+
+
+def test_a_structured_query_over_segments_and_removals_scores_as_a_fresh_index():
+    from index.lexical import analyze
+    from index.types import Chunk
+
+    texts = ["قتل ومقتل في الهجوم", "قتل في السجن", "مصرع سجين", "اجتماع في نيويورك"]
+    chunks = [Chunk(f"c{i}", f"d{i}", t, 0, len(t), i) for i, t in enumerate(texts)]
+    grown = BM25(chunks[:2]).changed(chunks[2:]).changed([], removed={"c1"})
+    fresh = BM25([chunks[0], chunks[2], chunks[3]])
+    groups = [analyze("قتل مقتل مصرع"), analyze("سجن سجين")]
+    assert [(h.chunk.chunk_id, pytest.approx(h.score)) for h in grown.search_groups(groups, 4)] == [
+        (h.chunk.chunk_id, h.score) for h in fresh.search_groups(groups, 4)]
+    assert "c1" not in {h.chunk.chunk_id for h in grown.search_groups(groups, 4)}

@@ -101,6 +101,13 @@ def test_numbers_nearest_the_questions_own_words_come_next_else_the_sentence_ord
     assert [it.english for it in gloss(question, sentence, NAMES, near=near)] == ["308", "24"]
 
 
+def test_the_name_the_question_asks_about_does_not_come_first_for_holding_its_own_words():
+    sentence = "التقى خليفة حفتر مع محمد شرف في بنغازي"
+    near = frozenset(analyze("حفتر"))  # "Hafter", as the names matcher writes it
+    assert [it.english for it in gloss("Who did General Hafter meet?", sentence, NAMES, near=near)] == [
+        "Mohamed Sharaf", "Khalifa Haftar"]
+
+
 def test_a_year_is_a_date_not_a_count():
     sentence = "خرج التنظيم من سرت عام 2016 بعد معارك"
     assert rendered("How many battles?", sentence) == []
