@@ -133,6 +133,10 @@ _COMPASS = {"شمال": "north", "جنوب": "south", "شرق": "east", "غرب"
 _RELATIONS = {"محيط": "around", "قرب": "near", "خارج": "outside", "داخل": "inside", "وسط": "central"}
 
 
+# A gazetteer form that is a common phrase before these words: «مسقط رأس», birthplace, is not Muscat.
+_NOT_A_NAME_BEFORE = {("مسقط",): frozenset({"راس"})}
+
+
 def gazetteer_items(words: Sequence[Word]) -> list[Item]:
     """The gazetteer's names among `words`, longest forms first; a place after a direction («غرب سرت») is
     glossed with it ("west of Sirte")."""
@@ -146,6 +150,8 @@ def gazetteer_items(words: Sequence[Word]) -> list[Item]:
                 continue
             found = next(((table[(first,) + rest], shift) for first, shift in _clitic_free(folded[i])
                           if (first,) + rest in table), None)
+            if found and i + n < len(folded) and folded[i + n] in _NOT_A_NAME_BEFORE.get((folded[i],) + rest, ()):
+                found = None
             if found:
                 (english, kind), shift = found
                 start = words[i].start + shift

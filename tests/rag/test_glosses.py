@@ -108,6 +108,11 @@ def test_the_name_the_question_asks_about_does_not_come_first_for_holding_its_ow
         "Mohamed Sharaf", "Khalifa Haftar"]
 
 
+def test_a_birthplace_is_not_muscat():
+    sentence = "دخل التنظيم مدينة سرت، مسقط رأس معمر القذافي، ثم انتقل إلى مسقط"
+    assert [it.english for it in items(sentence, NAMES) if it.kind == "place"] == ["Sirte", "Muscat"]
+
+
 def test_a_year_is_a_date_not_a_count():
     sentence = "خرج التنظيم من سرت عام 2016 بعد معارك"
     assert rendered("How many battles?", sentence) == []
