@@ -134,7 +134,7 @@ _RELATIONS = {"محيط": "around", "قرب": "near", "خارج": "outside", "د
 
 
 # A gazetteer form that is a common phrase before these words: «مسقط رأس», birthplace, is not Muscat.
-_NOT_A_NAME_BEFORE = {("مسقط",): frozenset({"راس"})}
+_NOT_A_NAME_BEFORE: dict[tuple[str, ...], frozenset[str]] = {("مسقط",): frozenset({"راس"})}
 
 
 def gazetteer_items(words: Sequence[Word]) -> list[Item]:
