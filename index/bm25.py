@@ -169,17 +169,13 @@ class BM25:
         """BM25 of `query` (a text, or terms already analysed) for every column of every part (0 for removed
         chunks)."""
         scores = np.zeros(len(self._ids), dtype=np.float64)
-        n, k1, b = max(self.n, 1), self.k1, self.b
         for term, times in Counter(analyze(query) if isinstance(query, str) else query).items():
             df = self.df(term)
             if not df:
                 continue
-            idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
             for part, offset in zip(self.parts, self._offsets):
                 cols, tf = part.segment.postings(term)
-                dl = part.segment.lengths[cols]
-                weight = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / self._avgdl))
-                scores[offset + cols] += times * weight
+                scores[offset + cols] += times * self._weight(df, tf, part.segment.lengths[cols])
         scores[~self._live] = 0.0
         return scores
 
@@ -202,7 +198,6 @@ class BM25:
         frequency is the chunks holding any of them (Pirkola 1998). A word with twelve Arabic forms weighs as one
         word, not as twelve. A group given twice counts twice (the caller removes repeats)."""
         scores = np.zeros(len(self._ids), dtype=np.float64)
-        n, k1, b = max(self.n, 1), self.k1, self.b
         lengths = np.concatenate([p.segment.lengths for p in self.parts]) if self.parts else np.zeros(0)
         for group in groups:
             tf = np.zeros(len(self._ids), dtype=np.float64)
@@ -213,10 +208,13 @@ class BM25:
             held = (tf > 0) & self._live
             df = int(held.sum())
             if df:
-                idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-                scores[held] += idf * tf[held] * (k1 + 1) / (
-                    tf[held] + k1 * (1 - b + b * lengths[held] / self._avgdl))
+                scores[held] += self._weight(df, tf[held], lengths[held])
         return self._ranked(scores, top_k)
+
+    def _weight(self, df: int, tf: np.ndarray, dl: np.ndarray) -> np.ndarray:
+        """BM25 of a term held by `df` live chunks, for chunks where it occurs `tf` times in `dl` terms."""
+        idf = np.log(1 + (max(self.n, 1) - df + 0.5) / (df + 0.5))
+        return idf * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl / self._avgdl))
 
     def _ranked(self, scores: np.ndarray, top_k: int, allowed: set[str] | None = None) -> list[Hit]:
         order = np.argsort(-scores, kind="stable")
