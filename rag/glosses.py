@@ -148,10 +148,10 @@ def gazetteer_items(words: Sequence[Word]) -> list[Item]:
             rest = tuple(folded[i + 1:i + n])
             if len(rest) != n - 1:
                 continue
+            after = folded[i + n] if i + n < len(folded) else ""
             found = next(((table[(first,) + rest], shift) for first, shift in _clitic_free(folded[i])
-                          if (first,) + rest in table), None)
-            if found and i + n < len(folded) and folded[i + n] in _NOT_A_NAME_BEFORE.get((folded[i],) + rest, ()):
-                found = None
+                          if (first,) + rest in table and after not in _NOT_A_NAME_BEFORE.get((first,) + rest, ())),
+                         None)
             if found:
                 (english, kind), shift = found
                 start = words[i].start + shift

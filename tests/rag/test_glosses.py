@@ -111,6 +111,7 @@ def test_the_name_the_question_asks_about_does_not_come_first_for_holding_its_ow
 def test_a_birthplace_is_not_muscat():
     sentence = "دخل التنظيم مدينة سرت، مسقط رأس معمر القذافي، ثم انتقل إلى مسقط"
     assert [it.english for it in items(sentence, NAMES) if it.kind == "place"] == ["Sirte", "Muscat"]
+    assert [it.english for it in items("وهي المدينة ومسقط رأس القذافي", NAMES) if it.kind == "place"] == []
 
 
 def test_a_year_is_a_date_not_a_count():
